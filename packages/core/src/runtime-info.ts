@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isMainThread, threadId } from 'node:worker_threads';
+
+/** Facts about this process that every batch carries. */
+export interface RuntimeInfo {
+  /** A fresh id per process (and per worker thread), as Datadog's `runtime-id`. */
+  readonly runtimeId: string;
+  readonly pid: number;
+  readonly threadId: number;
+  readonly threadName: string;
+  readonly hostname: string;
+  readonly nodeVersion: string;
+  readonly platform: string;
+  readonly arch: string;
+  /** Version of @vigil/core, reported as the profiler version. */
+  readonly profilerVersion: string;
+}
+
+let cached: RuntimeInfo | undefined;
+
+/** The runtime facts of the current thread, computed once. */
+export function runtimeInfo(): RuntimeInfo {
+  cached ??= {
+    runtimeId: randomUUID(),
+    pid: process.pid,
+    threadId,
+    threadName: isMainThread ? 'Main' : `Worker ${threadId}`,
+    hostname: safeHostname(),
+    nodeVersion: process.versions.node,
+    platform: process.platform,
+    arch: process.arch,
+    profilerVersion: PROFILER_VERSION,
+  };
+  return cached;
+}
+
+// Replaced at build time would be nicer, but reading package.json at runtime breaks in bundles;
+// the test `runtime-info.test.ts` keeps this in step with package.json.
+export const PROFILER_VERSION = '0.1.0';
+
+function safeHostname(): string {
+  try {
+    return hostname();
+  } catch {
+    return 'unknown';
+  }
+}
