@@ -8,6 +8,8 @@ export { readEnvConfig, DEFAULT_EXIT_FLUSH_TIMEOUT_MS, DEFAULT_UPLOAD_PERIOD_MS,
 export type { VigilEnvConfig } from './config/env-config';
 export { runtimeInfo, PROFILER_VERSION } from './runtime-info';
 export type { RuntimeInfo } from './runtime-info';
+export { currentSpanLabels, setSpanLabelsProvider } from './span-labels';
+export type { SpanLabelsProvider } from './span-labels';
 export { sharedResources } from './shared-resources';
 export type { Disposable, Lease, SharedResources } from './shared-resources';
 export { withDeadline, sleepUnref, TIMED_OUT } from './deadline';

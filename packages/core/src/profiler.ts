@@ -167,6 +167,7 @@ export class Profiler {
       env: this.environment,
       shared: sharedResources,
       periodMs: this.periodMs,
+      exportSync: (profiles, reason) => this.urgentExportSync(profiles, reason),
     };
     for (const collector of this.collectors) {
       try {
@@ -397,6 +398,16 @@ export class Profiler {
       this.problems.report('exit-flush-failed', `flush at exit failed: ${toError(error).message}`);
     } finally {
       this.currentState = 'stopped';
+    }
+  }
+
+  private urgentExportSync(profiles: NamedProfile[], reason: string): void {
+    try {
+      safeLog(() => this.logger.warn(`exporting ${profiles.length} profile(s) now: ${reason}`));
+      const period: Period = { seq: this.seq + 1, startMs: this.periodStartMs, endMs: Date.now(), final: true };
+      this.dispatchSyncOnly(this.makeBatch(period, [this.checked({ name: 'urgent' } as Collector, { profiles, errors: [] }, period)]));
+    } catch (error) {
+      this.problems.report('urgent-export-failed', `urgent export failed: ${toError(error).message}`);
     }
   }
 

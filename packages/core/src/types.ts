@@ -47,6 +47,12 @@ export interface CollectorContext {
   readonly shared: SharedResources;
   /** The configured period length, so a collector can size its buffers. */
   readonly periodMs: number;
+  /**
+   * Hands profiles to every exporter's synchronous path right now, outside the period cycle, for
+   * a process about to die (e.g. a heap profile written when the heap nears its limit).
+   * Exporters without `exportSync` are skipped.
+   */
+  exportSync(profiles: NamedProfile[], reason: string): void;
 }
 
 /**
