@@ -340,7 +340,12 @@ export class Profiler {
       }
       const delivered = await Promise.all(this.lanes.map((lane) => lane.idle(deadline)));
       this.lanes.forEach((lane, i) => {
-        if (!delivered[i]) lane.abortInFlight(`stop() deadline of ${timeoutMs} ms passed`);
+        if (delivered[i]) return;
+        const name = lane.exporter.name;
+        lane.abortInFlight(`stop() deadline of ${timeoutMs} ms passed`);
+        this.problems.report(`stop-deadline:${name}`, `exporter ${name} did not deliver within the ${timeoutMs} ms stop deadline${lane.exporter.exportSync ? '; handing its profiles to its synchronous path' : '; its last profiles are lost'}`);
+        // What the asynchronous path could not deliver in time still gets the synchronous hand-off.
+        if (lane.exporter.exportSync) for (const batch of lane.takeUndelivered()) this.exportSync(lane.exporter, batch);
       });
     }
     const remaining = () => Math.max(0, deadline - Date.now());
