@@ -18,8 +18,8 @@ export { findDefaultPreload, quoteForNodeOptions, serializeTags } from './child-
 export { ProfileBuilder } from './pprof/builder';
 export type { Frame, LabelValue, ProfileBuilderOptions, SampleTypeSpec } from './pprof/builder';
 export { ProfileReader, sampleTypeIndex, sampleTypesOf, stringAt } from './pprof/read';
-export { totalsByFunction } from './pprof/aggregate';
-export type { FunctionTotal } from './pprof/aggregate';
+export { totalsByFunction, totalsByLabel } from './pprof/aggregate';
+export type { FunctionTotal, SampleLabels, TotalsOptions } from './pprof/aggregate';
 export { addLabels } from './pprof/labels';
 export { mergeProfiles } from './pprof/merge';
 export { decodeProfile, encodeProfile, encodeProfileSync, isGzip } from './pprof/encode';

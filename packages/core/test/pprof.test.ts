@@ -83,7 +83,7 @@ describe('pprof helpers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-pprof-'));
     const file = join(dir, 'cpu.pprof');
     writeFileSync(file, encodeProfileSync(sampleProfile()));
-    const out = execFileSync('go', ['tool', 'pprof', '-top', '-sample_index=cpu', file], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    const out = execFileSync('go', ['tool', 'pprof', '-top', '-sample_index=cpu', file], { encoding: 'utf8', env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'ignore'] });
     expect(out).toMatch(/70ns\s+70\.00%.*\bhot\b/);
     expect(out).toMatch(/30ns\s+30\.00%.*\bcold\b/);
   });
