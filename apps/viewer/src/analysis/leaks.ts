@@ -1,0 +1,42 @@
+import { findLeakSuspects, type LeakSuspect, type LeakSuspectOptions } from '@vigil/heap';
+import type { ProfileRef, ProfileStore } from '../store/profile-store';
+
+export interface LeakGroup {
+  /** The process the profiles came from (`runtime-id` or `process_id` tag), or `all`. */
+  process: string;
+  profileCount: number;
+  suspects: LeakSuspect[];
+}
+
+/**
+ * Leak suspects per process: heap (`space`) profiles with `inuse_space`, grouped by the process
+ * that sent them (live bytes of different processes do not add up), analysed by
+ * `@vigil/heap`'s findLeakSuspects. Groups with suspects come first.
+ */
+export async function leakSuspects(store: ProfileStore, refs: readonly ProfileRef[], options: LeakSuspectOptions): Promise<LeakGroup[]> {
+  const heapRefs = refs.filter(({ profile }) => profile.sampleTypes.some(([t]) => t === 'inuse_space'));
+  const byProcess = new Map<string, ProfileRef[]>();
+  for (const ref of heapRefs) {
+    const process = ref.upload.tags['runtime-id'] ?? ref.upload.tags.process_id ?? 'all';
+    const group = byProcess.get(process) ?? [];
+    group.push(ref);
+    byProcess.set(process, group);
+  }
+  const groups: LeakGroup[] = [];
+  for (const [process, group] of byProcess) {
+    const profiles = [];
+    for (const ref of group) {
+      try {
+        const profile = await store.load(ref);
+        // findLeakSuspects orders by the profile's own clock; fill it from the upload when the sender left it out.
+        if (BigInt(profile.timeNanos) === 0n) profile.timeNanos = BigInt(ref.upload.startMs) * 1_000_000n;
+        if (BigInt(profile.durationNanos) === 0n) profile.durationNanos = BigInt(ref.upload.endMs - ref.upload.startMs) * 1_000_000n;
+        profiles.push(profile);
+      } catch {
+        // deleted by retention meanwhile
+      }
+    }
+    groups.push({ process, profileCount: profiles.length, suspects: findLeakSuspects(profiles, options) });
+  }
+  return groups.sort((a, b) => b.suspects.length - a.suspects.length || b.profileCount - a.profileCount);
+}

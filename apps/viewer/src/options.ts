@@ -1,0 +1,25 @@
+import type { Logger } from '@vigil/core';
+
+/** Options of {@link startViewer}. */
+export interface ViewerOptions {
+  /** TCP port; 0 picks a free one (tests). Default 8126, the Datadog agent's port, so profilers find it unconfigured. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1: the viewer is reachable only from this machine unless told otherwise. */
+  host?: string;
+  /** Folder holding uploads and the index. Created when missing. Default `./.vigil-data`. */
+  dataDir?: string;
+  /** Disk budget for stored profiles in MiB; the oldest uploads are deleted past it. Default 1024. */
+  retentionMb?: number;
+  /** Largest accepted request body in bytes; larger uploads get 413. Default 32 MiB. */
+  maxBodyBytes?: number;
+  /** Where the viewer reports its own problems. Default: one line per warning on stderr. */
+  logger?: Logger;
+}
+
+export const DEFAULT_VIEWER_PORT = 8126;
+export const DEFAULT_VIEWER_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = './.vigil-data';
+export const DEFAULT_RETENTION_MB = 1024;
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** A decompressed profile may be this many times larger than the largest body, and at least 64 MiB: real profiles are a few MiB, a zip bomb is not. Parts are decoded one at a time. */
+export const DECOMPRESSION_RATIO_LIMIT = 2;

@@ -1,0 +1,69 @@
+import { runtimeInfo, ProfileBuilder, type ProfileBatch } from '@vigil/core';
+import { agentExporter, pyroscopeExporter } from '@vigil/exporter';
+import { eventsProfile, HEAVY, spaceProfile, wallProfile } from './helpers/profiles';
+import { getJson } from './helpers/uploads';
+import { recordingLogger, startTestViewer, type TestViewer } from './helpers/viewer';
+
+// Vigil's own exporters, unchanged, pointed at the viewer: what `vigil serve` users do.
+let viewer: TestViewer;
+beforeAll(async () => {
+  viewer = await startTestViewer();
+});
+afterAll(() => viewer.close());
+
+function lockProfile(startMs: number) {
+  const b = new ProfileBuilder({
+    sampleTypes: [['lock-acquire', 'count'], ['lock-acquire-wait', 'nanoseconds'], ['lock-release', 'count'], ['lock-release-hold', 'nanoseconds']],
+    timeNanos: BigInt(startMs) * 1_000_000n,
+    durationNanos: 60_000_000_000n,
+  });
+  b.addSample([{ name: 'withDbLock', file: '/app/db.js', line: 9 }], [3, 45_000_000, 3, 90_000_000], { 'lock name': '/app/db.js:3:dbMutex' });
+  return b.build();
+}
+
+function batch(service: string): ProfileBatch {
+  const startMs = Date.now() - 60_000;
+  const runtime = runtimeInfo();
+  return {
+    period: { seq: 1, startMs, endMs: startMs + 60_000, final: false },
+    tags: { service, env: 'dev', version: '0.0.1', 'runtime-id': runtime.runtimeId, process_id: String(runtime.pid) },
+    profiles: [
+      { type: 'wall', profile: wallProfile(startMs) },
+      { type: 'space', profile: spaceProfile(startMs, 1_000_000) },
+      { type: 'events', profile: eventsProfile(startMs) },
+      { type: 'lock', profile: lockProfile(startMs) },
+    ],
+    endpointCounts: { 'GET /compute': 4 },
+    runtime,
+  };
+}
+
+test('@vigil/exporter agentExporter uploads land in the viewer with every profile type', async () => {
+  const exporter = agentExporter({ url: viewer.url, env: {}, logger: recordingLogger([]) });
+  const result = await exporter.export(batch('via-agent'), new AbortController().signal);
+  await exporter.shutdown();
+  expect(result).toEqual({ ok: true });
+  const { services } = (await getJson(`${viewer.url}/api/services`)).json;
+  const service = services.find((s: { name: string }) => s.name === 'via-agent');
+  expect(service).toMatchObject({ envs: ['dev'], versions: ['0.0.1'] });
+  expect(service.types.map((t: { type: string }) => t.type)).toEqual(['events', 'lock', 'space', 'wall']);
+  const top = (await getJson(`${viewer.url}/api/top?service=via-agent&type=wall`)).json;
+  expect(top.functions[0].name).toBe(HEAVY);
+  const lockTop = (await getJson(`${viewer.url}/api/top?service=via-agent&type=lock`)).json;
+  expect(lockTop).toMatchObject({ sampleType: 'lock-acquire-wait', total: 45_000_000 });
+  const [profile] = (await getJson(`${viewer.url}/api/profiles?service=via-agent&type=wall`)).json.profiles;
+  expect((await getJson(`${viewer.url}/api/profiles/${profile.id}`)).json.endpointCounts).toEqual({ 'GET /compute': 4 });
+});
+
+test('@vigil/exporter pyroscopeExporter uploads land in the viewer', async () => {
+  const exporter = pyroscopeExporter({ serverAddress: viewer.url, env: {}, logger: recordingLogger([]) });
+  const result = await exporter.export(batch('via-pyroscope'), new AbortController().signal);
+  await exporter.shutdown();
+  expect(result).toEqual({ ok: true });
+  const profiles = (await getJson(`${viewer.url}/api/profiles?service=via-pyroscope`)).json.profiles as { type: string; source: string; env: string }[];
+  expect(profiles.every((p) => p.source === 'pyroscope' && p.env === 'dev')).toBe(true);
+  // Pyroscope has no timeline view, so the exporter leaves `events` out by default.
+  expect(profiles.map((p) => p.type).sort()).toEqual(['lock', 'space', 'wall']);
+  const top = (await getJson(`${viewer.url}/api/top?service=via-pyroscope&type=wall`)).json;
+  expect(top.functions[0].name).toBe(HEAVY);
+});
