@@ -1,14 +1,15 @@
 import { readEnvConfig, safeLog, type Exporter, type Logger } from '@vigil/core';
 import { agentExporter } from './agent-exporter';
 import { fileExporter } from './file-exporter';
+import { otlpExporterFromEnv } from './otlp';
 import { pyroscopeExporter } from './pyroscope-exporter';
 
-export const EXPORTER_NAMES = ['agent', 'file', 'pyroscope'] as const;
+export const EXPORTER_NAMES = ['agent', 'file', 'pyroscope', 'otlp'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
 /**
  * Builds the exporters the environment asks for: DD_PROFILING_EXPORTERS (or VIGIL_EXPORTERS), a
- * list of `agent`, `file`, `pyroscope`; by default `agent`, plus `file` when
+ * list of `agent`, `file`, `pyroscope`, `otlp`; by default `agent`, plus `file` when
  * DD_PROFILING_OUTPUT_PPROF is set. Unknown names and unusable settings are one warning each and
  * are skipped; this never throws.
  */
@@ -37,6 +38,7 @@ export function exportersFromEnv(env: Readonly<NodeJS.ProcessEnv> = process.env,
     try {
       if (name === 'agent') exporters.push(agentExporter({ env, logger }));
       else if (name === 'pyroscope') exporters.push(pyroscopeExporter({ env, logger }));
+      else if (name === 'otlp') exporters.push(otlpExporterFromEnv(env, logger));
       else if (name === 'file') {
         if (config.pprofPrefix === undefined) warn('the file exporter was asked for without DD_PROFILING_OUTPUT_PPROF; writing to the current folder');
         exporters.push(fileExporter({ prefix: config.pprofPrefix, logger }));

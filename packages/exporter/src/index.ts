@@ -18,3 +18,4 @@ export type { MultipartPart } from './multipart';
 export { datadogAttachments, datadogEvent } from './datadog-event';
 export { unionProfiles, unionProfilesAsync } from './union-profiles';
 export { encodePprof, encodePprofSync } from './pprof-encoding';
+export * from './otlp';

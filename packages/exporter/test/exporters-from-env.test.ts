@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@vigil/core';
-import { AgentExporter, exportersFromEnv, PyroscopeExporter } from '@vigil/exporter';
+import { AgentExporter, exportersFromEnv, OtlpExporter, PyroscopeExporter } from '@vigil/exporter';
 import { IntakeServer } from './helpers/intake-server';
 import { fullBatch } from './helpers/profiles';
 
@@ -30,6 +30,14 @@ describe('exportersFromEnv', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('otlp is selectable by name and reads the OpenTelemetry endpoint variables', () => {
+    const logger = recordingLogger();
+    const exporters = exportersFromEnv({ VIGIL_EXPORTERS: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }, logger);
+    expect(exporters.map((e) => e.name)).toEqual(['otlp']);
+    expect(exporters[0]).toBeInstanceOf(OtlpExporter);
+    expect(logger.lines).toEqual([]);
   });
 
   test('DD_PROFILING_PPROF_PREFIX works as well', () => {
