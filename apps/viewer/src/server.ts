@@ -10,12 +10,14 @@ import { readAsset } from './http/static-assets';
 import { parseDatadogUpload } from './intake/datadog-intake';
 import { parseMultipart } from './intake/multipart';
 import { parsePyroscopeUpload } from './intake/pyroscope-intake';
+import { parseOtlpUpload } from './intake/otlp-intake';
+import { OTLP_PROFILES_PATH } from '@vigil/exporter';
 import {
   DECOMPRESSION_RATIO_LIMIT, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_RETENTION_MB, DEFAULT_VIEWER_HOST, DEFAULT_VIEWER_PORT,
   type ViewerOptions,
 } from './options';
 import { isProfileId, ProfileStore } from './store/profile-store';
-import type { IncomingUpload } from './store/upload-meta';
+import type { IncomingUpload, UploadMeta } from './store/upload-meta';
 
 /** A running viewer. */
 export interface ViewerHandle {
@@ -39,7 +41,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
  * Starts the local viewer: Datadog-agent (`POST /profiling/v1/input`) and Pyroscope
- * (`POST /ingest`) compatible intake, an on-disk profile store, a JSON API under /api and the
+* (`POST /ingest`) and OTLP profiles (`POST /v1development/profiles`) compatible intake, an on-disk profile store, a JSON API under /api and the
  * web UI at /. Resolves once it listens; rejects if the port is taken or the data folder unusable.
  */
 export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHandle> {
@@ -64,6 +66,14 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
   const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const body = await readBody(req, maxBodyBytes);
     let incoming: IncomingUpload;
+    if (url.pathname === OTLP_PROFILES_PATH) {
+      // One OTLP request can carry several resources; each is stored as its own upload.
+      const metas: UploadMeta[] = [];
+      for (const upload of parseOtlpUpload(body, maxDecompressedBytes)) metas.push(await storeUpload(upload));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); // an empty ExportProfilesServiceResponse
+      safeLog(() => logger.debug(`viewer: stored OTLP uploads ${metas.map((m) => m.id).join(', ')}`));
+      return;
+    }
     if (url.pathname === '/profiling/v1/input') {
       const parts = await parseMultipart(body, req.headers['content-type'], maxBodyBytes);
       incoming = parseDatadogUpload(parts, maxDecompressedBytes);
@@ -76,9 +86,15 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
         maxDecompressedBytes,
       );
     }
-    let meta;
+    const meta = await storeUpload(incoming);
+    safeLog(() => logger.debug(`viewer: stored upload ${meta.id} from ${meta.service} (${meta.profiles.map((p) => p.type).join(', ')})`));
+    sendJson(res, 200, { ok: true, uploadId: meta.id, profiles: meta.profiles.map((p) => ({ id: p.id, type: p.type })) });
+  };
+
+  /** Stores one parsed upload durably; a failing disk becomes a 5xx so the sender retries. */
+  const storeUpload = async (incoming: IncomingUpload) => {
     try {
-      meta = await store.add(incoming);
+      return await store.add(incoming);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       problems.report(`store-${code ?? 'error'}`, `viewer: could not store an upload in ${dataDir}: ${(error as Error).message}`);
@@ -86,8 +102,6 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
       if (code === 'ENOSPC' || code === 'EDQUOT') throw new HttpError(507, `the viewer's disk is full (${dataDir}); nothing was stored`);
       throw new HttpError(503, `the upload could not be stored (${code ?? 'error'}); nothing was stored`);
     }
-    safeLog(() => logger.debug(`viewer: stored upload ${meta.id} from ${meta.service} (${meta.profiles.map((p) => p.type).join(', ')})`));
-    sendJson(res, 200, { ok: true, uploadId: meta.id, profiles: meta.profiles.map((p) => ({ id: p.id, type: p.type })) });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -96,7 +110,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
     if (loopbackOnly && !hostHeaderIsLoopback(req.headers.host)) {
       throw new HttpError(403, `Host ${JSON.stringify(req.headers.host ?? '')} refused: this viewer listens on ${host} and answers only to localhost names`);
     }
-    if (path === '/profiling/v1/input' || path === '/ingest') {
+    if (path === '/profiling/v1/input' || path === '/ingest' || path === OTLP_PROFILES_PATH) {
       if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`);
       if (uploadsInFlight >= MAX_CONCURRENT_UPLOADS) {
         res.setHeader('Retry-After', '1');

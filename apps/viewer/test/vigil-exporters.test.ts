@@ -1,5 +1,5 @@
 import { runtimeInfo, ProfileBuilder, type ProfileBatch } from '@vigil/core';
-import { agentExporter, pyroscopeExporter } from '@vigil/exporter';
+import { agentExporter, otlpExporter, pyroscopeExporter } from '@vigil/exporter';
 import { eventsProfile, HEAVY, spaceProfile, wallProfile } from './helpers/profiles';
 import { getJson } from './helpers/uploads';
 import { recordingLogger, startTestViewer, type TestViewer } from './helpers/viewer';
@@ -66,4 +66,33 @@ test('@vigil/exporter pyroscopeExporter uploads land in the viewer', async () =>
   expect(profiles.map((p) => p.type).sort()).toEqual(['lock', 'space', 'wall']);
   const top = (await getJson(`${viewer.url}/api/top?service=via-pyroscope&type=wall`)).json;
   expect(top.functions[0].name).toBe(HEAVY);
+});
+
+test('@vigil/exporter otlpExporter uploads land in the viewer, with the same flame graph as the pprof upload', async () => {
+  const same = batch('via-otlp');
+  const otlp = otlpExporter({ url: viewer.url, env: {}, logger: recordingLogger([]) });
+  expect(await otlp.export(same, new AbortController().signal)).toEqual({ ok: true });
+  await otlp.shutdown();
+  const agent = agentExporter({ url: viewer.url, env: {}, logger: recordingLogger([]) });
+  expect(await agent.export({ ...same, tags: { ...same.tags, service: 'via-agent-twin' } }, new AbortController().signal)).toEqual({ ok: true });
+  await agent.shutdown();
+  const { services } = (await getJson(`${viewer.url}/api/services`)).json;
+  const service = services.find((s: { name: string }) => s.name === 'via-otlp');
+  expect(service).toMatchObject({ envs: ['dev'], versions: ['0.0.1'] });
+  expect(JSON.stringify((await getJson(`${viewer.url}/api/flamegraph?service=via-otlp&type=wall`)).json)).toContain(HEAVY);
+  for (const type of ['wall', 'space', 'lock']) {
+    const viaOtlp = (await getJson(`${viewer.url}/api/flamegraph?service=via-otlp&type=${type}`)).json;
+    const viaPprof = (await getJson(`${viewer.url}/api/flamegraph?service=via-agent-twin&type=${type}`)).json;
+    expect(viaOtlp.value).toBeGreaterThan(0);
+    expect(viaOtlp.profileCount).toBe(1);
+    expect(viaOtlp).toEqual(viaPprof);
+  }
+});
+
+test('a malformed OTLP request is a 400 and stores nothing', async () => {
+  const before = (await getJson(`${viewer.url}/api/services`)).json.services.length;
+  const res = await fetch(`${viewer.url}/v1development/profiles`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from('definitely not protobuf \xff\xff') });
+  expect(res.status).toBe(400);
+  expect(await res.text()).toMatch(/not a valid OTLP ExportProfilesServiceRequest/);
+  expect((await getJson(`${viewer.url}/api/services`)).json.services.length).toBe(before);
 });

@@ -1,7 +1,7 @@
 import type { Profile, SampleTypeSpec } from '@vigil/core';
 
 /** Which protocol brought an upload in. */
-export type IntakeSource = 'datadog' | 'pyroscope';
+export type IntakeSource = 'datadog' | 'pyroscope' | 'otlp';
 
 /** One profile of an upload as the index keeps it. */
 export interface StoredProfileMeta {
