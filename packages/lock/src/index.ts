@@ -1,0 +1,15 @@
+export { Mutex } from './mutex';
+export type { MutexOptions } from './mutex';
+export { Semaphore } from './semaphore';
+export type { SemaphoreAcquireOptions, SemaphoreOptions } from './semaphore';
+export { RWLock } from './rwlock';
+export type { RWLockOptions } from './rwlock';
+export { LockTimeoutError } from './errors';
+export type { AcquireOptions, Releaser } from './errors';
+export { lock, DEFAULT_CAPTURE_PCT, DEFAULT_MAX_SAMPLES_PER_PERIOD, DEFAULT_MAX_STACK_DEPTH } from './collector';
+export type { LockCollectorOptions } from './collector';
+export { LOCK_SAMPLE_TYPES } from './sample-table';
+export { CaptureSampler } from './sampler';
+export { installLockInstrumentation } from './instrumentation';
+export type { InstrumentationOptions, InstrumentationProblem } from './instrumentation';
+export { registerLockEsmHooks } from './register-esm';
