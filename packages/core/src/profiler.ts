@@ -326,7 +326,7 @@ export class Profiler {
   }
 
   private dispatch(batch: ProfileBatch): void {
-    if (batch.profiles.length === 0) return;
+    if (isEmpty(batch)) return;
     for (const lane of this.lanes) lane.enqueue(batch);
   }
 
@@ -417,7 +417,7 @@ export class Profiler {
   }
 
   private dispatchSyncOnly(batch: ProfileBatch): void {
-    if (batch.profiles.length === 0) return;
+    if (isEmpty(batch)) return;
     for (const lane of this.lanes) this.exportSync(lane.exporter, batch);
   }
 
@@ -480,6 +480,11 @@ function uniqueByName<T extends { name: string }>(items: readonly T[], what: str
     seen.add(item.name);
     return true;
   });
+}
+
+/** Nothing to ship: no profiles and no endpoint counts (a period with only counts still matters). */
+function isEmpty(batch: ProfileBatch): boolean {
+  return batch.profiles.length === 0 && Object.keys(batch.endpointCounts).length === 0;
 }
 
 function defaultServiceName(): string {

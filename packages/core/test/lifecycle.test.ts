@@ -73,6 +73,18 @@ describe('lifecycle', () => {
     expect(Number(profile.durationNanos)).toBe((batch.period.endMs - batch.period.startMs) * 1e6);
   });
 
+  test('a period with endpoint counts but no profiles is still exported; an empty one is not', async () => {
+    const { exporter, batches } = recordingExporter();
+    let counts: Record<string, number> | undefined = { 'GET /a': 3 };
+    const countsOnly: Collector = { name: 'counts', start() {}, async collect() { return { profiles: [], errors: [], endpointCounts: counts }; }, async stop() {} };
+    const profiler = new Profiler({ collectors: [countsOnly], exporters: [exporter], logger: 'silent' });
+    profiler.start(quiet);
+    await profiler.flush();
+    counts = undefined;
+    await profiler.stop();
+    expect(batches.map((b) => b.endpointCounts)).toEqual([{ 'GET /a': 3 }]);
+  });
+
   test('flush() exports the current period without stopping', async () => {
     const { exporter, batches } = recordingExporter();
     const profiler = new Profiler({ collectors: [goodCollector()], exporters: [exporter], logger: 'silent' });

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { createConsoleLogger, EnvReader, Profiler as CoreProfiler, readEnvConfig, type Logger, type ProfilerOptions } from '@vigil/core';
+import { exportersFromEnv } from '@vigil/exporter';
+import { collectorsFor, DEFAULT_COLLECTORS } from './default-collectors';
+
+/** Absolute path of `vigil/register` (CommonJS), what child processes preload. */
+export const REGISTER_PATH = join(__dirname, 'register.js');
+
+/**
+ * A Profiler with batteries: without `collectors` it runs the ones DD_PROFILING_PROFILERS names
+ * (default cpu, wall, heap and lock; span correlation on request); without `exporters` it uses
+ * DD_PROFILING_EXPORTERS (default the Datadog agent). Children preload `vigil/register`.
+ */
+export class Profiler extends CoreProfiler {
+  constructor(options: ProfilerOptions = {}) {
+    const environment = options.environment ?? process.env;
+    const config = readEnvConfig(environment, () => undefined);
+    const logger: Logger = typeof options.logger === 'object' ? options.logger : createConsoleLogger(options.logger ?? config.logLevel);
+    super({
+      ...options,
+      logger,
+      collectors: options.collectors ?? collectorsFor(profilerNames(environment, config.profilers), logger),
+      exporters: options.exporters ?? exportersFromEnv(environment, logger),
+      childPreload: options.childPreload ?? REGISTER_PATH,
+    });
+  }
+}
+
+/** DD_PROFILING_PROFILERS, else the defaults, plus span correlation when code hotspots are asked for. */
+function profilerNames(environment: NodeJS.ProcessEnv, named: string[] | undefined): string[] {
+  const names = [...(named ?? DEFAULT_COLLECTORS)];
+  // Already validated (and warned about) by the core Profiler's own reading of the environment.
+  const hotspots = new EnvReader(environment, () => undefined).bool('DD_PROFILING_CODEHOTSPOTS_ENABLED', false);
+  if (hotspots && !names.includes('tracing')) names.push('tracing');
+  return names;
+}
