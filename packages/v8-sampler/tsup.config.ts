@@ -7,4 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // The native binding is loaded lazily with createRequire(__filename); the shim defines
+  // __filename in the ESM build.
+  shims: true,
 });

@@ -85,7 +85,7 @@ export function siteTotals(profile: Profile, limit = Infinity): Map<string, Site
     const bytes = Number(sample.value[bytesIndex] ?? 0);
     if (bytes <= 0) continue;
     const stack = reader.stack(sample);
-    const leaf = stack[0];
+    const leaf = appSite(stack);
     if (!leaf || leaf.name === EXTERNAL_NODE_NAME) continue;
     const key = `${leaf.name}\u0000${leaf.file ?? ''}\u0000${leaf.line ?? 0}`;
     let site = sites.get(key);
@@ -102,6 +102,20 @@ export function siteTotals(profile: Profile, limit = Infinity): Map<string, Site
   }
   const ranked = [...sites.values()].sort((a, b) => b.inuseBytes - a.inuseBytes).slice(0, limit);
   return new Map(ranked.map(({ heaviestBytes: _unused, ...site }) => [site.key, site]));
+}
+
+/**
+ * The frame a leak is reported at: the innermost one in the app's own code. A leak that
+ * allocates through Node's own modules (`Buffer.toString`, `JSON.parse`) is the caller's leak, and
+ * `slice (node:buffer)` tells a user nothing. Falls back to the leaf when no frame is the app's.
+ */
+function appSite(stack: readonly Frame[]): Frame | undefined {
+  return stack.find((frame) => !isRuntimeFrame(frame)) ?? stack[0];
+}
+
+function isRuntimeFrame(frame: Frame): boolean {
+  const file = frame.file ?? '';
+  return file.startsWith('node:') || (file === '' && frame.name.startsWith('('));
 }
 
 /** Moment a heap profile was read: the end of the period it covers. */

@@ -1,4 +1,5 @@
-import { findLeakSuspects } from '@vigil/heap';
+import { ProfileBuilder } from '@vigil/core';
+import { findLeakSuspects, siteTotals } from '@vigil/heap';
 import { commentsOf, profilesIn, runApp } from './run-fixture';
 
 describe('leak suspects', () => {
@@ -30,5 +31,18 @@ describe('leak suspects', () => {
     expect(findLeakSuspects(spaces.map((s) => s.profile))).toEqual([]);
     expect(spaces.every((s) => !commentsOf(s.profile).some((c) => c.startsWith('leak suspect')))).toBe(true);
     expect(run.stderr).not.toMatch(/leak suspect/);
+  });
+});
+
+describe('leak sites', () => {
+  test('a leak that allocates through Node\'s own modules is reported at the app frame that called them', () => {
+    const b = new ProfileBuilder({ sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']] });
+    const app = { name: 'leakyCache', file: '/app/cache.js', line: 3 };
+    b.addSample([{ name: 'slice', file: 'node:buffer', line: 662 }, { name: 'toString', file: 'node:buffer', line: 834 }, app], [10, 4_000_000]);
+    b.addSample([{ name: 'parse', file: '/app/json.js', line: 9 }], [1, 1_000]);
+    b.addSample([{ name: '(external)', file: '' }], [1, 9_000_000]);
+    const sites = [...siteTotals(b.build()).values()];
+    expect(sites.map((s) => [s.name, s.file, s.line, s.inuseBytes])).toEqual([['leakyCache', '/app/cache.js', 3, 4_000_000], ['parse', '/app/json.js', 9, 1_000]]);
+    expect(sites[0]!.heaviestStack[0]).toBe('slice (node:buffer:662)');
   });
 });

@@ -1,0 +1,12 @@
+export { acquireTimeSampler, currentTimeSampler, TIME_SAMPLER_RESOURCE_KEY } from './acquire';
+export { V8TimeSampler } from './time-sampler';
+export type { PeriodRef, SamplerContextLabels } from './time-sampler';
+export { DEFAULT_SAMPLING_HZ, DEFAULT_SOURCE_MAP_CACHE_BYTES, resolveTimeSamplerOptions } from './sampler-options';
+export type { ResolvedTimeSamplerOptions, TimeSamplerOptions } from './sampler-options';
+export { SPECIAL_FRAMES } from './time-snapshot';
+export type { SampledFrame, TimeSample, TimeSnapshot } from './time-snapshot';
+export { timeProfileOf } from './time-profile';
+export type { TimeDimension } from './time-profile';
+export { threadLabels } from './thread-labels';
+export { SourceMapResolver } from './source-map-resolver';
+export type { GeneratedPosition, OriginalPosition } from './source-map-resolver';

@@ -1,0 +1,93 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConsoleLogger, sharedResources } from '@vigil/core';
+import { acquireTimeSampler, currentTimeSampler, SourceMapResolver, SPECIAL_FRAMES } from '@vigil/v8-sampler';
+
+const ctx = { shared: sharedResources, env: {}, logger: createConsoleLogger('silent') };
+
+function spin(ms: number): void {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  if (x < 0) throw new Error('unreachable');
+}
+
+describe('the shared V8 time sampler', () => {
+  it('is one sampler per thread for every acquirer, stopped by the last release', async () => {
+    const first = acquireTimeSampler(ctx);
+    const second = acquireTimeSampler(ctx);
+    expect(second.value).toBe(first.value);
+    expect(currentTimeSampler()).toBe(first.value);
+    first.release();
+    expect(second.value.running).toBe(true);
+    second.release();
+    expect(first.value.running).toBe(false);
+    expect(currentTimeSampler()).toBeUndefined();
+  });
+
+  it('stops once per period: every collector asking for the same period gets the same snapshot', async () => {
+    const lease = acquireTimeSampler(ctx);
+    try {
+      spin(200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const period = { seq: 1, endMs: Date.now() };
+      const [a, b] = await Promise.all([lease.value.take(period), lease.value.take(period)]);
+      expect(b).toBe(a);
+      expect(lease.value.takeSync(period).samples.length).toBe(a.samples.length);
+      // Idle time is kept, with its wall time, and the whole window adds up.
+      const leafNames = new Set(a.samples.map((s) => s.stack[0]!.name));
+      expect(leafNames.has(SPECIAL_FRAMES.idle)).toBe(true);
+      const wallNanos = a.samples.reduce((sum, s) => sum + s.wallNanos, 0);
+      expect(Math.abs(wallNanos / a.durationNanos - 1)).toBeLessThan(0.01);
+      expect(a.durationNanos / 1e6).toBeGreaterThan(350);
+      // The next period is a new window that starts where this one ended.
+      const next = await lease.value.take({ seq: 2, endMs: Date.now() });
+      expect(next.startUnixNanos).toBeGreaterThanOrEqual(a.startUnixNanos + BigInt(Math.round(a.durationNanos)) - 50_000_000n);
+    } finally {
+      lease.release();
+    }
+  });
+
+  it('warns when a second acquirer asks for different options, and shares the running sampler', () => {
+    const warnings: string[] = [];
+    const logger = { ...createConsoleLogger('silent'), warn: (m: string) => warnings.push(m) };
+    const first = acquireTimeSampler({ ...ctx, logger }, { samplingHz: 99 });
+    const second = acquireTimeSampler({ ...ctx, logger }, { samplingHz: 50 });
+    expect(second.value).toBe(first.value);
+    expect(warnings.join('\n')).toMatch(/already running with other options \(samplingIntervalMicros: running 10101, asked 20000\)/);
+    first.release();
+    second.release();
+  });
+
+  it('warns about a bad VIGIL_SAMPLING_HZ and uses 99 Hz', () => {
+    const warnings: string[] = [];
+    const logger = { ...createConsoleLogger('silent'), warn: (m: string) => warnings.push(m) };
+    const lease = acquireTimeSampler({ ...ctx, env: { VIGIL_SAMPLING_HZ: 'fast' }, logger });
+    expect(lease.value.options.samplingIntervalMicros).toBe(10101);
+    expect(warnings).toEqual(['VIGIL_SAMPLING_HZ="fast" is not a number of Hz in [1, 1000]; using 99']);
+    lease.release();
+  });
+});
+
+describe('SourceMapResolver', () => {
+  it('keeps parsed maps within its memory budget and reloads an evicted map when needed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-maps-'));
+    const scripts = [0, 1, 2].map((i) => {
+      const file = join(dir, `bundle${i}.js`);
+      writeFileSync(file, `function f${i}(){}\n//# sourceMappingURL=bundle${i}.js.map\n`);
+      // A mapping from generated 1:1 to src/file<i>.ts line 5, padded to a known size.
+      writeFileSync(`${file}.map`, JSON.stringify({ version: 3, sources: [`src/file${i}.ts`], names: [], mappings: 'AAIA', x: 'p'.repeat(20_000) }));
+      return file;
+    });
+    const oneMapCost = 4 * 20_100;
+    const resolver = new SourceMapResolver(2 * oneMapCost);
+    await resolver.prepare(scripts);
+    expect(resolver.cacheBytes).toBeLessThanOrEqual(2 * oneMapCost);
+    expect(resolver.resolve({ file: scripts[2]!, line: 1, column: 1 })).toEqual({ file: join(dir, 'src/file2.ts'), line: 5, name: undefined });
+    expect(resolver.resolve({ file: scripts[0]!, line: 1, column: 1 })).toBeUndefined();
+    resolver.prepareSync([scripts[0]!]);
+    expect(resolver.resolve({ file: scripts[0]!, line: 1, column: 1 })).toEqual({ file: join(dir, 'src/file0.ts'), line: 5, name: undefined });
+    expect(resolver.cacheBytes).toBeLessThanOrEqual(2 * oneMapCost);
+  });
+});
