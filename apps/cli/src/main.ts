@@ -1,4 +1,7 @@
 import { diffCommand, diffHelp } from './commands/diff';
+import { leaksCommand, leaksHelp } from './commands/leaks';
+import { runCommand, runHelp } from './commands/run';
+import { serveCommand, serveHelp } from './commands/serve';
 import { topCommand, topHelp } from './commands/top';
 import { UsageError } from './usage-error';
 
@@ -6,14 +9,12 @@ import { UsageError } from './usage-error';
 export type Command = (argv: string[], out: (text: string) => void) => void | number | Promise<void | number>;
 
 const commands = new Map<string, { run: Command; help: string; summary: string }>([
+  ['run', { run: runCommand, help: runHelp, summary: 'run a Node program under the profiler and show its hotspots' }],
   ['top', { run: topCommand, help: topHelp, summary: 'the hottest functions in pprof files' }],
   ['diff', { run: diffCommand, help: diffHelp, summary: 'what got slower or faster between two sets of profiles' }],
+  ['leaks', { run: leaksCommand, help: leaksHelp, summary: 'heap leak suspects across consecutive heap profiles' }],
+  ['serve', { run: serveCommand, help: serveHelp, summary: 'the local viewer: intake, store and flame graphs in the browser' }],
 ]);
-
-/** Adds a subcommand (the optional ones register themselves this way). */
-export function registerCommand(name: string, run: Command, help: string, summary: string): void {
-  commands.set(name, { run, help, summary });
-}
 
 export function mainHelp(): string {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));

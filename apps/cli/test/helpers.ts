@@ -6,9 +6,12 @@ import { encodeProfileSync, ProfileBuilder } from '@vigil/core';
 
 export const cliDir = join(__dirname, '..');
 
-/** Runs the CLI from source in a real process, as a user would run the binary. */
+/** The built binary, as users run it (turbo builds it before these tests). */
+export const cliBin = join(cliDir, 'dist', 'bin.js');
+
+/** Runs the real CLI binary in its own process. */
 export function vigil(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(cliDir, 'src/bin.ts'), ...args], {
+  const result = spawnSync(process.execPath, [cliBin, ...args], {
     cwd: options.cwd ?? cliDir, encoding: 'utf8', env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000,
   });
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };

@@ -55,13 +55,13 @@ describe('vigil top', () => {
   });
 
   test('--help for every command, with examples', () => {
-    for (const command of ['top', 'diff']) {
+    for (const command of ['run', 'top', 'diff', 'leaks', 'serve']) {
       const { code, stdout } = vigil([command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: vigil ${command}`);
       expect(stdout).toContain('Examples:');
     }
-    expect(vigil(['--help']).stdout).toMatch(/Commands:\n\s+top/);
+    expect(vigil(['--help']).stdout).toMatch(/Commands:\n\s+run .*\n\s+top .*\n\s+diff .*\n\s+leaks .*\n\s+serve /);
   });
 
   test('agrees with go tool pprof -top on the same file (skipped without go)', () => {

@@ -15,7 +15,8 @@ export interface TimeSamplerOptions {
   /**
    * Carry the sampler context through async continuations with AsyncContextFrame (Node 24+,
    * `runWithContext`) instead of one thread-wide context (`setContext`). Default
-   * VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME or false; ignored where the runtime lacks AsyncContextFrame.
+   * VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME or true (span labels then follow awaits natively); ignored
+   * where the runtime lacks AsyncContextFrame (Node < 24), which uses the async-hooks path.
    */
   asyncContextFrame?: boolean;
 }
@@ -39,7 +40,7 @@ export function resolveTimeSamplerOptions(
   const sourceMaps = options.sourceMaps ?? reader.bool('DD_PROFILING_SOURCE_MAP', true);
   const cacheBytes = validNumber(options.sourceMapCacheBytes, 'sourceMapCacheBytes', 0, Number.MAX_SAFE_INTEGER, logger)
     ?? reader.number('VIGIL_SOURCE_MAP_CACHE_MB', DEFAULT_SOURCE_MAP_CACHE_BYTES / (1024 * 1024), { min: 0, max: 4096, unit: 'MiB' }) * 1024 * 1024;
-  const asyncContextFrame = options.asyncContextFrame ?? reader.bool('VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME', false);
+  const asyncContextFrame = options.asyncContextFrame ?? reader.bool('VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME', true);
   return {
     samplingIntervalMicros: Math.round(1_000_000 / samplingHz),
     sourceMaps,
