@@ -13,14 +13,15 @@ import { EXPECTED_HOTSPOTS, type ExpectedHotspot } from './expected-hotspots';
 const { values } = parseArgs({
   options: {
     once: { type: 'boolean' }, duration: { type: 'string' }, period: { type: 'string' }, port: { type: 'string' },
-    connections: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    connections: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  process.stdout.write(`Usage: pnpm demo [--once] [--duration S] [--period S] [--port N] [--connections N]
+  process.stdout.write(`Usage: pnpm demo [--once] [--duration S] [--period S] [--port N] [--connections N] [--data DIR]
 
 Profiles a demo service with known hotspots for --duration seconds of load (default 30), prints
 what each dimension found, and serves the viewer until Ctrl-C (--once: exit after printing).
+--data keeps the viewer's store in DIR (default a fresh temporary folder).
 `);
   process.exit(0);
 }
@@ -35,7 +36,7 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'vigil-demo-'));
   const profilesDir = join(workDir, 'profiles');
-  const viewer = await startViewer({ port: Number(values.port ?? 0), host: '127.0.0.1', dataDir: join(workDir, 'viewer-data') });
+  const viewer = await startViewer({ port: Number(values.port ?? 0), host: '127.0.0.1', dataDir: values.data ?? join(workDir, 'viewer-data') });
   say(`viewer listening on ${viewer.url}`);
 
   say(`starting the demo service under vigil run (period ${periodS} s, profiles in ${profilesDir})`);
