@@ -1,10 +1,4 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/run-demo.ts', 'src/service.ts'],
-  format: ['cjs'],
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(packageBuild({ entry: ['src/run-demo.ts', 'src/service.ts'], format: ['cjs'], dts: false }));

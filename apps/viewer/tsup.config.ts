@@ -1,12 +1,5 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts'],
-  format: ['cjs', 'esm'],
-  dts: { entry: 'src/index.ts' },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // The UI and vendor files are found relative to the bundle's folder, in CJS and ESM alike.
-  shims: true,
-});
+// The UI and vendor files are found relative to the bundle's folder, in CJS and ESM alike.
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/main.ts'], dts: { entry: 'src/index.ts' }, shims: true }));

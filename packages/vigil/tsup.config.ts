@@ -1,12 +1,5 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/register.ts'],
-  format: ['cjs', 'esm'],
-  dts: { entry: 'src/index.ts' },
-  sourcemap: true,
-  clean: true,
-  // __dirname in the ESM build: register's own path is what children preload.
-  shims: true,
-  target: 'node20',
-});
+// __dirname in the ESM build: register's own path is what children preload.
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/register.ts'], dts: { entry: 'src/index.ts' }, shims: true }));
