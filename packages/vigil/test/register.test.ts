@@ -64,6 +64,16 @@ describe('vigil/register (built package, real processes)', () => {
     expect(main.functions.some((f) => f.name === 'workerBurn')).toBe(false);
   });
 
+  test('a TypeScript app run through tsx is profiled, with its .ts file names', () => {
+    const run = runApp(['--import', 'tsx', '--require', distRegister, fixture('app.ts')], { DD_PROFILING_PROFILERS: 'cpu' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const cpu = totalsByFunction(load(run.out, run.files[0]!), 'cpu');
+    const hot = cpu.functions.find((f) => f.name === 'priceOrders');
+    expect(hot?.file).toMatch(/fixtures\/app\.ts$/);
+    // The rest of the process's CPU is tsx compiling at startup.
+    expect(hot!.cumulative / cpu.total).toBeGreaterThan(0.25);
+  });
+
   test('preloaded twice (--require and --import) starts one profiler', () => {
     const run = runApp(['--require', distRegister, '--import', distRegisterEsm, fixture('app.cjs')]);
     expect(run.status).toBe(0);
