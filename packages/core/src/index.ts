@@ -6,7 +6,7 @@ export type { Logger, LogLevel } from './logger';
 export { EnvReader, parseTags } from './config/env-reader';
 export { readEnvConfig, DEFAULT_EXIT_FLUSH_TIMEOUT_MS, DEFAULT_UPLOAD_PERIOD_MS, DEFAULT_UPLOAD_TIMEOUT_MS } from './config/env-config';
 export type { VigilEnvConfig } from './config/env-config';
-export { runtimeInfo, PROFILER_VERSION } from './runtime-info';
+export { runtimeInfo, threadLabels, PROFILER_VERSION } from './runtime-info';
 export type { RuntimeInfo } from './runtime-info';
 export { currentSpanLabels, setSpanLabelsProvider } from './span-labels';
 export type { SpanLabelsProvider } from './span-labels';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import * as workerThreads from 'node:worker_threads';
 import { isMainThread, threadId } from 'node:worker_threads';
 
 /** Facts about this process that every batch carries. */
@@ -19,13 +20,25 @@ export interface RuntimeInfo {
 
 let cached: RuntimeInfo | undefined;
 
+/** `Main`, the Worker's `name` option where Node exposes it (22+), else `Worker <id>`. */
+function currentThreadName(): string {
+  if (isMainThread) return 'Main';
+  const named = (workerThreads as { threadName?: string }).threadName;
+  return named && named !== 'WorkerThread' ? named : `Worker ${threadId}`;
+}
+
+/** The `thread id` / `thread name` labels every sample of a thread carries (main thread: 0 / Main). */
+export function threadLabels(runtime: Pick<RuntimeInfo, 'threadId' | 'threadName'> = runtimeInfo()): Record<string, string> {
+  return { 'thread id': String(runtime.threadId), 'thread name': runtime.threadName };
+}
+
 /** The runtime facts of the current thread, computed once. */
 export function runtimeInfo(): RuntimeInfo {
   cached ??= {
     runtimeId: randomUUID(),
     pid: process.pid,
     threadId,
-    threadName: isMainThread ? 'Main' : `Worker ${threadId}`,
+    threadName: currentThreadName(),
     hostname: safeHostname(),
     nodeVersion: process.versions.node,
     platform: process.platform,

@@ -1,4 +1,4 @@
-import { addLabels, type Collector, type CollectorContext, type CollectResult, type Logger, type NamedProfile, type Period, type Profile } from '@vigil/core';
+import { addLabels, threadLabels, type Collector, type CollectorContext, type CollectResult, type Logger, type NamedProfile, type Period, type Profile } from '@vigil/core';
 import { FIRST_NODE_WITH_ALLOCATIONS, runtimeSupportsAllocations } from './allocation-support';
 import { GcEventRecorder } from './gc-events';
 import { buildGcEventsProfile, gcSummaryComment } from './gc-time-share';
@@ -7,7 +7,6 @@ import { LiveHeapSampler } from './live-heap-sampler';
 import { resolveHeapOptions, type HeapOptions, type ResolvedHeapOptions } from './options';
 import { monitorOutOfMemory } from './out-of-memory';
 import { EVENTS_PROFILE_TYPE, SPACE_PROFILE_TYPE } from './sample-types';
-import { currentThreadIdentity, threadLabels } from './thread-identity';
 
 /** The heap collector: a core `Collector` with the leak suspects it currently sees. */
 export interface HeapCollector extends Collector {
@@ -50,7 +49,7 @@ class HeapCollectorImpl implements HeapCollector {
     this.stopped = false;
     const config = resolveHeapOptions(this.options, ctx.env, (message) => this.log('warn', message));
     this.config = config;
-    this.labels = threadLabels(currentThreadIdentity());
+    this.labels = threadLabels(ctx.runtime);
 
     const supported = runtimeSupportsAllocations();
     const allocations = config.allocations && supported;

@@ -1,6 +1,2 @@
-import type { RuntimeInfo } from '@vigil/core';
-
-/** The `thread id` / `thread name` labels every sample of this thread carries (main thread: 0 / Main). */
-export function threadLabels(runtime: Pick<RuntimeInfo, 'threadId' | 'threadName'>): Record<string, string> {
-  return { 'thread id': String(runtime.threadId), 'thread name': runtime.threadName };
-}
+// Kept for existing imports; the rule lives in core so every collector labels threads alike.
+export { threadLabels } from '@vigil/core';
