@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BENCH_DIR = join(__dirname, '..');
+
+// Not a benchmark: it keeps `pnpm bench --quick` working. One round of the CPU workload with
+// every configuration, a pair of on/off windows and the accuracy workloads, all short.
+describe('pnpm bench --quick (smoke)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vigil-bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs every configuration, verifies the profilers produced profiles, and writes the tables', async () => {
+    const args = ['--import', 'tsx', 'run.ts', '--quick', '--rounds', '1', '--workloads', 'cpu', '--scale', '0.1', '--window-pairs', '1', '--window-ms', '500', '--accuracy-ms', '1000', '--out', out, '--name', 'smoke'];
+    const child = spawn(process.execPath, args, { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, tail: code === 0 ? '' : output.slice(-3000) }).toEqual({ code: 0, tail: '' });
+
+    const result = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8'));
+    const rows: { config: string; validRuns: number; invalidRuns: number; failedRuns: number; medians: { cpuMs: number } }[] = result.workloads.cpu;
+    // Every configuration ran once, and each profiled row had its profiles checked and found.
+    expect(rows.map((r) => r.config).sort()).toEqual(['dd-trace', 'none', 'none-aa', 'pyroscope', 'vigil-all', 'vigil-default']);
+    for (const row of rows) {
+      expect({ config: row.config, valid: row.validRuns, invalid: row.invalidRuns, failed: row.failedRuns }).toEqual({ config: row.config, valid: 1, invalid: 0, failed: 0 });
+      expect(row.medians.cpuMs).toBeGreaterThan(0);
+    }
+    expect(result.versions.node).toBe(process.version);
+    expect(result.windows.profiles).toBeGreaterThan(0);
+    // The accuracy table compares Vigil with a peer on the CPU split.
+    const cpuSplit = result.accuracy.filter((r: { workload: string }) => r.workload.startsWith('CPU split'));
+    expect(cpuSplit.map((r: { config: string }) => r.config).sort()).toEqual(['dd-trace', 'pyroscope', 'vigil-default']);
+    const markdown = readFileSync(join(out, 'smoke.md'), 'utf8');
+    expect(markdown).toContain('no profiler (A/A control)');
+    expect(markdown).toContain('## Accuracy against ground truth');
+  }, 180_000);
+});
