@@ -2,4 +2,4 @@ import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base';
 
 // The UI and vendor files are found relative to the bundle's folder, in CJS and ESM alike.
-export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/main.ts'], dts: { entry: 'src/index.ts' }, shims: true }));
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/main.ts'], dts: { entry: 'src/index.ts' }, ownPath: true }));

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { findDefaultPreload, propagateToChildren, serializeTags } from './child-propagation';
 import { readEnvConfig, type VigilEnvConfig } from './config/env-config';
@@ -438,6 +439,11 @@ export class Profiler {
     const preloadPath = this.childPreload ?? findDefaultPreload();
     if (!preloadPath) {
       safeLog(() => this.logger.debug('profileChildren: no preload module (install `vigil` or pass childPreload); children are not profiled'));
+      return;
+    }
+    // A --require of a missing file would stop every Node child from starting at all.
+    if (!existsSync(preloadPath)) {
+      this.problems.report('child-preload-missing', `profileChildren: the preload module ${preloadPath} does not exist; child processes are not profiled`);
       return;
     }
     const variables: Record<string, string> = {

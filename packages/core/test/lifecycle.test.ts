@@ -96,6 +96,16 @@ describe('lifecycle', () => {
     expect(batches.map((x) => x.period.seq)).toEqual([1, 2]);
   });
 
+  test('profileChildren with a preload file that does not exist leaves NODE_OPTIONS alone and says so once', async () => {
+    const { logger, lines } = captureLogger();
+    const before = process.env.NODE_OPTIONS;
+    const profiler = new Profiler({ collectors: [goodCollector()], logger, childPreload: '/nonexistent/vigil/register.js' });
+    profiler.start({ stopOnExit: false, profileChildren: true });
+    expect(process.env.NODE_OPTIONS).toBe(before);
+    await profiler.stop();
+    expect(lines.filter((l) => l.includes('preload module /nonexistent/vigil/register.js does not exist'))).toHaveLength(1);
+  });
+
   test('a stopped profiler can start again', async () => {
     const { exporter, batches } = recordingExporter();
     const profiler = new Profiler({ collectors: [goodCollector()], exporters: [exporter], logger: 'silent' });

@@ -46,6 +46,8 @@ export function startDetachedUpload(target: HttpTarget, requests: readonly HttpR
 
 /** The built package ships the uploader as JavaScript; from sources (tests, tsx) it runs through tsx. */
 function uploaderCommand(): { args: string[]; cwd?: string } {
+  // Undefined when an app re-bundled our ESM build: there is no uploader script to start then.
+  if (typeof __dirname !== 'string') throw new Error('the detached uploader cannot be located: this code was bundled into the app');
   const built = join(__dirname, 'detached-upload-main.js');
   if (existsSync(built)) return { args: [built] };
   const source = join(__dirname, 'detached-upload-main.ts');

@@ -61,7 +61,8 @@ let cachedCtor: NativeTimeProfilerCtor | undefined;
  */
 export function loadNativeTimeProfiler(): NativeTimeProfilerCtor {
   if (!cachedCtor) {
-    const requireHere = createRequire(__filename);
+    // __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
+    const requireHere = createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
     const bindings = requireHere('@datadog/pprof/out/src/time-profiler-bindings') as { TimeProfiler: NativeTimeProfilerCtor };
     if (typeof bindings.TimeProfiler !== 'function') throw new Error('@datadog/pprof has no native TimeProfiler binding');
     cachedCtor = bindings.TimeProfiler;

@@ -47,7 +47,8 @@ export function collectorsFor(names: readonly string[], logger: Logger): Collect
 export function nativeAddonProblem(): string | undefined {
   if (process.env.VIGIL_TEST_BREAK_NATIVE_ADDON === '1') return 'VIGIL_TEST_BREAK_NATIVE_ADDON is set';
   try {
-    createRequire(__filename)('@datadog/pprof');
+    // __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
+    createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`)('@datadog/pprof');
     return undefined;
   } catch (error) {
     return (error as Error).message.split('\n')[0];

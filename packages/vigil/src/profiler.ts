@@ -3,8 +3,12 @@ import { createConsoleLogger, EnvReader, Profiler as CoreProfiler, readEnvConfig
 import { exportersFromEnv } from '@vigil/exporter';
 import { collectorsFor, DEFAULT_COLLECTORS } from './default-collectors';
 
-/** Absolute path of `vigil/register` (CommonJS), what child processes preload. */
-export const REGISTER_PATH = join(__dirname, 'register.js');
+/**
+ * Absolute path of `vigil/register` (CommonJS), what child processes preload; undefined when this
+ * code was bundled into an app (there is no register.js beside the bundle), and core then looks
+ * for an installed `vigil/register` instead.
+ */
+export const REGISTER_PATH: string | undefined = typeof __dirname === 'string' ? join(__dirname, 'register.js') : undefined;
 
 /**
  * A Profiler with batteries: without `collectors` it runs the ones DD_PROFILING_PROFILERS names

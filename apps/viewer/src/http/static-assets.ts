@@ -13,7 +13,8 @@ const CSS = 'text/css; charset=utf-8';
 
 /** The viewer package folder (src/ and dist/ both sit directly in it). */
 function packageRoot(): string {
-  return join(__dirname, '..', existsSync(join(__dirname, '..', 'package.json')) ? '' : '..');
+  const here = __dirname ?? process.cwd();
+  return join(here, '..', existsSync(join(here, '..', 'package.json')) ? '' : '..');
 }
 
 /** A dependency's folder, found the way Node resolves packages (walking up node_modules), exports maps aside. */
