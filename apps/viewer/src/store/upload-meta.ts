@@ -52,16 +52,5 @@ export interface IncomingProfile {
   sampleCount: number;
 }
 
-/** An upload parsed from either intake, before it has an id. */
-export interface IncomingUpload {
-  source: IntakeSource;
-  service: string;
-  env?: string;
-  version?: string;
-  tags: Record<string, string>;
-  startMs: number;
-  endMs: number;
-  profiles: IncomingProfile[];
-  endpointCounts?: Record<string, number>;
-  extra?: Record<string, unknown>;
-}
+/** An upload parsed from any intake, before it has an id: the meta's fields, its profiles still in memory. */
+export type IncomingUpload = Omit<UploadMeta, 'v' | 'id' | 'receivedMs' | 'profiles'> & { profiles: IncomingProfile[] };
