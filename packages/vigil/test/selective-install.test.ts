@@ -1,6 +1,6 @@
 // The reason for the package split: a user installs only what they need, from the published
 // tarballs, with plain npm, outside this workspace.
-import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +9,27 @@ const packagesDir = join(__dirname, '..', '..');
 const tarballs = mkdtempSync(join(tmpdir(), 'vigil-tarballs-'));
 const packed = new Map<string, string>();
 
+/**
+ * `pnpm pack` (npm pack would leave `workspace:` versions in). Under `pnpm test`, the pnpm running
+ * us is reused: a nested `npx pnpm` inherits pnpm's npm_config_* variables and can stall there.
+ */
+function packCommand(): { file: string; args: string[] } {
+  const current = process.env.npm_execpath; // read before userShellEnv() drops it for the children
+  if (current && /pnpm/.test(current)) return { file: process.execPath, args: [current, 'pack'] };
+  return { file: 'npx', args: ['-y', 'pnpm@10', 'pack'] };
+}
+
+/** The environment of a user's own shell: none of the npm_config_* that `pnpm test` hands its scripts. */
+function userShellEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm|pnpm)_/i.test(key)));
+}
+
 function pack(dir: string): string {
   const before = new Set(readdirSync(tarballs));
-  execSync('npx -y pnpm@10 pack --pack-destination ' + JSON.stringify(tarballs), { cwd: join(packagesDir, dir), stdio: 'ignore' });
-  const file = readdirSync(tarballs).find((f) => !before.has(f))!;
-  return join(tarballs, file);
+  const command = packCommand();
+  execFileSync(command.file, [...command.args, '--pack-destination', tarballs], { cwd: join(packagesDir, dir), stdio: 'ignore', timeout: 60_000, env: userShellEnv() });
+  const tarball = readdirSync(tarballs).find((f) => !before.has(f))!;
+  return join(tarballs, tarball);
 }
 
 function tarballManifest(tgz: string): Record<string, unknown> {
@@ -23,7 +39,7 @@ function tarballManifest(tgz: string): Record<string, unknown> {
 function freshProject(deps: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-user-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...deps.map((d) => packed.get(d)!)], { cwd: dir, stdio: 'pipe', timeout: 240_000 });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...deps.map((d) => packed.get(d)!)], { cwd: dir, stdio: 'pipe', timeout: 240_000, env: userShellEnv() });
   return dir;
 }
 
