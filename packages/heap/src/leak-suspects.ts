@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { ProfileReader, sampleTypeIndex, type Frame, type Profile } from '@vigil/core';
 import { gcSummaryOf } from './gc-time-share';
 import { INUSE_OBJECTS, INUSE_SPACE } from './sample-types';
@@ -86,7 +87,7 @@ export function siteTotals(profile: Profile, limit = Infinity): Map<string, Site
     if (bytes <= 0) continue;
     const stack = reader.stack(sample);
     const leaf = appSite(stack);
-    if (!leaf || leaf.name === EXTERNAL_NODE_NAME) continue;
+    if (!leaf || leaf.name === EXTERNAL_NODE_NAME || isProfilerFrame(leaf)) continue;
     const key = `${leaf.name}\u0000${leaf.file ?? ''}\u0000${leaf.line ?? 0}`;
     let site = sites.get(key);
     if (!site) {
@@ -111,6 +112,24 @@ export function siteTotals(profile: Profile, limit = Infinity): Map<string, Site
  */
 function appSite(stack: readonly Frame[]): Frame | undefined {
   return stack.find((frame) => !isRuntimeFrame(frame)) ?? stack[0];
+}
+
+/**
+ * Vigil's own code (profiles being built, batches waiting for a slow backend) allocates too, and
+ * that memory is the profiler's business, not a leak of the app's: a site whose allocating frame
+ * is in one of our packages is left out. Only the allocating frame counts, since app code often
+ * runs beneath our wrappers (timers, locks).
+ */
+const INSTALLED_VIGIL_PACKAGE = /[\\/]node_modules[\\/](@vigil[\\/][^\\/]+|vigil)[\\/]dist[\\/]/;
+// In this repo: packages/<name>/(src|dist)/...; __dirname is undefined in an ESM build, where the regex above serves.
+const WORKSPACE_PACKAGES_DIR = typeof __dirname === 'string' ? dirname(dirname(__dirname)) : undefined;
+const WORKSPACE_VIGIL_SOURCE = /^[^\\/]+[\\/](src|dist)[\\/]/;
+
+export function isProfilerFrame(frame: Frame): boolean {
+  const file = frame.file ?? '';
+  if (INSTALLED_VIGIL_PACKAGE.test(file)) return true;
+  if (!WORKSPACE_PACKAGES_DIR || !file.startsWith(WORKSPACE_PACKAGES_DIR)) return false;
+  return WORKSPACE_VIGIL_SOURCE.test(file.slice(WORKSPACE_PACKAGES_DIR.length + 1));
 }
 
 function isRuntimeFrame(frame: Frame): boolean {

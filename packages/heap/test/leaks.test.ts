@@ -1,5 +1,6 @@
 import { ProfileBuilder } from '@vigil/core';
-import { findLeakSuspects, siteTotals } from '@vigil/heap';
+import { join } from 'node:path';
+import { findLeakSuspects, isProfilerFrame, siteTotals } from '@vigil/heap';
 import { commentsOf, profilesIn, runApp } from './run-fixture';
 
 describe('leak suspects', () => {
@@ -44,5 +45,16 @@ describe('leak sites', () => {
     const sites = [...siteTotals(b.build()).values()];
     expect(sites.map((s) => [s.name, s.file, s.line, s.inuseBytes])).toEqual([['leakyCache', '/app/cache.js', 3, 4_000_000], ['parse', '/app/json.js', 9, 1_000]]);
     expect(sites[0]!.heaviestStack[0]).toBe('slice (node:buffer:662)');
+  });
+
+  test('memory the profiler itself allocates is not a leak of the app, but app code run beneath our wrappers is', () => {
+    const b = new ProfileBuilder({ sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']] });
+    const timerWrapper = { name: 'fired', file: join(__dirname, '..', '..', 'wall', 'src', 'io-wait', 'instrument-timers.ts'), line: 20 };
+    b.addSample([{ name: 'build', file: join(__dirname, '..', '..', 'core', 'src', 'pprof', 'builder.ts'), line: 9 }], [5, 9_000_000]);
+    b.addSample([{ name: 'encode', file: '/srv/app/node_modules/@vigil/exporter/dist/index.js', line: 1 }], [5, 8_000_000]);
+    b.addSample([{ name: 'rememberOrder', file: '/srv/app/orders.js', line: 7 }, timerWrapper], [5, 7_000_000]);
+    expect([...siteTotals(b.build()).values()].map((site) => site.name)).toEqual(['rememberOrder']);
+    expect(isProfilerFrame(timerWrapper)).toBe(true);
+    expect(isProfilerFrame({ name: 'leakUntilDeath', file: join(__dirname, 'fixtures', 'workloads.ts') })).toBe(false);
   });
 });
