@@ -13,7 +13,6 @@ module.exports = {
   moduleNameMapper: {
     '^@vigil/viewer$': join(__dirname, 'apps/viewer/src/index.ts'),
     '^@vigil/([a-z0-9-]+)$': join(packagesDir, '$1/src/index.ts'),
-    '^vigil$': join(packagesDir, 'vigil/src/index.ts'),
   },
   testTimeout: 60_000,
   // Real child processes and servers: one test file at a time per package keeps timings honest on 2 cores.

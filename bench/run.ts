@@ -235,7 +235,7 @@ function accuracyTable(rows: AccuracyRow[]): string {
 
 /** The measured processes load the BUILT packages, as users do: fail early and clearly when they are not built. */
 function checkBuilt(): void {
-  for (const entry of ['vigil/register', 'vigil']) {
+  for (const entry of ['@vigil/profiler/register', '@vigil/profiler']) {
     try {
       require.resolve(entry, { paths: [__dirname] });
     } catch {

@@ -40,7 +40,7 @@ export interface ProfileCheck {
   files: { name: string; bytes: Buffer }[];
 }
 
-const vigilRegister = () => requireFromBench.resolve('vigil/register');
+const vigilRegister = () => requireFromBench.resolve('@vigil/profiler/register');
 
 function vigil(id: string, label: string, profilers: string, ioWait: boolean, extraEnv: Record<string, string> = {}): BenchConfig {
   return {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Profiler, cpu, fileExporter, heap, wall } from 'vigil';
+import { Profiler, cpu, fileExporter, heap, wall } from '@vigil/profiler';
 import { holdRealisticHeap, params, report } from './harness.mjs';
 
 const windowMs = Number(params.windowMs ?? 2000);

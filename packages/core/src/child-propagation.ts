@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /** What a profiled child process inherits through its environment. */
 export interface ChildProfilingSettings {
-  /** Absolute path of the module preloaded in children (`vigil/register` or your own). */
+  /** Absolute path of the module preloaded in children (`@vigil/profiler/register` or your own). */
   preloadPath: string;
   /** Variables the preload reads: DD_SERVICE, DD_TAGS, ... */
   variables: Record<string, string>;
@@ -38,10 +38,10 @@ export function quoteForNodeOptions(path: string): string {
   return /[\s"\\]/.test(path) ? `"${path.replace(/(["\\])/g, '\\$1')}"` : path;
 }
 
-/** Finds `vigil/register` as the app would, or undefined when it is not installed. */
+/** Finds `@vigil/profiler/register` as the app would, or undefined when it is not installed. */
 export function findDefaultPreload(fromDir: string = process.cwd()): string | undefined {
   try {
-    return createRequire(join(fromDir, 'noop.js')).resolve('vigil/register');
+    return createRequire(join(fromDir, 'noop.js')).resolve('@vigil/profiler/register');
   } catch {
     return undefined;
   }

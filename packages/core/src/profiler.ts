@@ -35,7 +35,7 @@ export interface ProfilerOptions {
   /** A logger, or a level for the built-in stderr logger; default VIGIL_LOG_LEVEL or warn. */
   logger?: Logger | LogLevel;
   /**
-   * Module child processes preload when `profileChildren` is on; default `vigil/register`
+   * Module child processes preload when `profileChildren` is on; default `@vigil/profiler/register`
    * when it can be resolved from the working directory.
    */
   childPreload?: string;
@@ -438,7 +438,7 @@ export class Profiler {
   private startChildPropagation(): void {
     const preloadPath = this.childPreload ?? findDefaultPreload();
     if (!preloadPath) {
-      safeLog(() => this.logger.debug('profileChildren: no preload module (install `vigil` or pass childPreload); children are not profiled'));
+      safeLog(() => this.logger.debug('profileChildren: no preload module (install `@vigil/profiler` or pass childPreload); children are not profiled'));
       return;
     }
     // A --require of a missing file would stop every Node child from starting at all.

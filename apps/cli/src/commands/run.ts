@@ -31,12 +31,12 @@ Examples:
   vigil run --profilers cpu,heap -- npm test
   vigil run --upload http://127.0.0.1:8126 -- node app.mjs`;
 
-/** The preload every profiled process gets; resolved from the installed `vigil` package. */
+/** The preload every profiled process gets; resolved from the installed `@vigil/profiler` package. */
 function registerPath(): string {
   try {
-    return require.resolve('vigil/register');
+    return require.resolve('@vigil/profiler/register');
   } catch {
-    throw new UsageError('cannot find the vigil package (vigil/register); build the workspace (pnpm build) or install vigil');
+    throw new UsageError('cannot find the vigil package (@vigil/profiler/register); build the workspace (pnpm build) or install vigil');
   }
 }
 

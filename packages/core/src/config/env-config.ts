@@ -6,7 +6,7 @@ import { EnvReader } from './env-reader';
  * validated in one place. Collector packages read their own knobs with the same EnvReader.
  */
 export interface VigilEnvConfig {
-  /** DD_PROFILING_ENABLED: whether `vigil/register` starts a profiler. */
+  /** DD_PROFILING_ENABLED: whether `@vigil/profiler/register` starts a profiler. */
   enabled: boolean;
   service?: string;
   environment?: string;

@@ -4,16 +4,16 @@ import { exportersFromEnv } from '@vigil/exporter';
 import { collectorsFor, DEFAULT_COLLECTORS } from './default-collectors';
 
 /**
- * Absolute path of `vigil/register` (CommonJS), what child processes preload; undefined when this
+ * Absolute path of `@vigil/profiler/register` (CommonJS), what child processes preload; undefined when this
  * code was bundled into an app (there is no register.js beside the bundle), and core then looks
- * for an installed `vigil/register` instead.
+ * for an installed `@vigil/profiler/register` instead.
  */
 export const REGISTER_PATH: string | undefined = typeof __dirname === 'string' ? join(__dirname, 'register.js') : undefined;
 
 /**
  * A Profiler with batteries: without `collectors` it runs the ones DD_PROFILING_PROFILERS names
  * (default cpu, wall, heap and lock; span correlation on request); without `exporters` it uses
- * DD_PROFILING_EXPORTERS (default the Datadog agent). Children preload `vigil/register`.
+ * DD_PROFILING_EXPORTERS (default the Datadog agent). Children preload `@vigil/profiler/register`.
  */
 export class Profiler extends CoreProfiler {
   constructor(options: ProfilerOptions = {}) {

@@ -28,7 +28,7 @@ function load(out: string, file: string) {
   return decodeProfile(readFileSync(join(out, file)));
 }
 
-describe('vigil/register (built package, real processes)', () => {
+describe('@vigil/profiler/register (built package, real processes)', () => {
   test('--require on a CommonJS app: cpu, wall and heap profiles with the hotspot, exit code kept', () => {
     const run = runApp(['--require', distRegister, fixture('app.cjs')], { APP_EXIT_CODE: '5', DD_TAGS: 'team:core' });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 5, stderr: '' });
@@ -105,9 +105,9 @@ describe('vigil/register (built package, real processes)', () => {
   });
 });
 
-describe('import { Profiler } from "vigil"', () => {
+describe('import { Profiler } from "@vigil/profiler"', () => {
   test('every dimension is on by default, and options still win', async () => {
-    const { Profiler } = await import('vigil');
+    const { Profiler } = await import('@vigil/profiler');
     const names = (p: InstanceType<typeof Profiler>) => (p as unknown as { collectors: { name: string }[] }).collectors.map((c) => c.name);
     const all = new Profiler({ logger: 'silent', exporters: [], environment: {} });
     expect(names(all)).toEqual(['cpu', 'wall', 'heap', 'lock']);

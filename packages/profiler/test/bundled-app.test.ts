@@ -1,4 +1,4 @@
-// A bundled app (esbuild, minified, source map beside it) that imports `vigil`: the native addon
+// A bundled app (esbuild, minified, source map beside it) that imports `@vigil/profiler`: the native addon
 // must still resolve (it stays external, as bundling guides say), and the CPU hotspot must come
 // back under its original name and file through the source map.
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ test('a minified esbuild bundle of an app using vigil is profiled, with original
   rmSync(appDir, { recursive: true, force: true });
   mkdirSync(join(appDir, 'src'), { recursive: true });
   writeFileSync(join(appDir, 'src', 'orders.ts'), `
-    import { Profiler, cpu, fileExporter } from 'vigil';
+    import { Profiler, cpu, fileExporter } from '@vigil/profiler';
     function priceBundledOrders(ms: number): number {
       let total = 0;
       const end = Date.now() + ms;

@@ -1,4 +1,4 @@
-// Zero-code profiling: `node --require vigil/register app.js` or `node --import vigil/register app.mjs`.
+// Zero-code profiling: `node --require @vigil/profiler/register app.js` or `node --import @vigil/profiler/register app.mjs`.
 // Configured only by the environment; starts only when DD_PROFILING_ENABLED is true. Never throws
 // into the app: whatever goes wrong is one line on stderr and the app runs unprofiled.
 import { isMainThread, parentPort } from 'node:worker_threads';
