@@ -1,4 +1,5 @@
 import type { ProfileRef, ProfileStore } from '../store/profile-store';
+import type { LevelAggregation } from './level-aggregation';
 import { walkSamples } from './sample-walk';
 
 /** Self and cumulative value of one function (by name and file). */
@@ -21,6 +22,7 @@ export async function functionTotals(
   sampleType: string,
   labelFilter: Readonly<Record<string, string>>,
   onSample?: Parameters<typeof walkSamples>[4],
+  aggregation: LevelAggregation = 'mean',
 ): Promise<{ total: number; profileCount: number; byFunction: Map<string, FunctionTotals> }> {
   const byFunction = new Map<string, FunctionTotals>();
   let total = 0;
@@ -39,6 +41,6 @@ export async function functionTotals(
       }
     }
     onSample?.(stack, value, labels, ref);
-  });
+  }, aggregation);
   return { total, profileCount, byFunction };
 }

@@ -1,6 +1,8 @@
-import { ProfileReader, sampleTypeIndex, type Frame, type Profile } from '@vigil/core';
+import { ProfileReader, sampleTypesOf, type Frame, type Profile } from '@vigil/core';
 import { HttpError } from '../http/http-error';
 import type { ProfileRef, ProfileStore } from '../store/profile-store';
+import { profileWeights, type LevelAggregation } from './level-aggregation';
+import { sampleTypeIndexIn } from './sample-type-index';
 
 /** The sample type each profile type is best read by, as Datadog's UI opens them. */
 const PREFERRED_SAMPLE_TYPES: Record<string, readonly string[]> = {
@@ -28,7 +30,10 @@ export function defaultSampleType(refs: readonly ProfileRef[]): string | undefin
 
 /** Unit of a sample type among the profiles ('' when unknown). */
 export function unitOf(refs: readonly ProfileRef[], sampleType: string): string {
-  for (const { profile } of refs) for (const [type, unit] of profile.sampleTypes) if (type === sampleType) return unit;
+  for (const { profile } of refs) {
+    const index = sampleTypeIndexIn(profile.sampleTypes, sampleType);
+    if (index >= 0) return profile.sampleTypes[index]![1];
+  }
   return '';
 }
 
@@ -37,7 +42,7 @@ export function resolveSampleType(refs: readonly ProfileRef[], requested: string
   if (refs.length === 0) return undefined;
   const sampleType = requested || defaultSampleType(refs);
   if (!sampleType) return undefined;
-  if (requested && !refs.some(({ profile }) => profile.sampleTypes.some(([t]) => t === requested))) {
+  if (requested && !refs.some(({ profile }) => sampleTypeIndexIn(profile.sampleTypes, requested) >= 0)) {
     const known = [...new Set(refs.flatMap(({ profile }) => profile.sampleTypes.map(([t]) => t)))];
     throw new HttpError(400, `no selected profile has sample type ${JSON.stringify(requested)}; they have ${known.join(', ')}`);
   }
@@ -85,7 +90,8 @@ export function labelsMatch(labels: Record<string, string | number>, wanted: Rea
 
 /**
  * Calls `visit` for every non-zero sample of `sampleType` in the profiles whose labels pass the
- * filter. Profiles removed by retention meanwhile are skipped.
+ * filter. Levels (`inuse_*`) are weighted so that snapshots average (or only the latest counts)
+ * instead of adding up; see {@link profileWeights}. Profiles removed by retention meanwhile are skipped.
  */
 export async function walkSamples(
   store: ProfileStore,
@@ -93,21 +99,25 @@ export async function walkSamples(
   sampleType: string,
   labelFilter: Readonly<Record<string, string>>,
   visit: SampleVisitor,
+  aggregation: LevelAggregation = 'mean',
 ): Promise<number> {
   let profilesRead = 0;
+  const weights = profileWeights(refs, sampleType, aggregation);
   for (const ref of refs) {
+    const weight = weights.get(ref) ?? 0;
+    if (weight === 0) continue;
     let profile;
     try {
       profile = await store.load(ref);
     } catch {
       continue;
     }
-    const index = sampleTypeIndex(profile, sampleType);
+    const index = sampleTypeIndexIn(sampleTypesOf(profile), sampleType);
     if (index < 0) continue;
     profilesRead++;
     const { reader, framesByLocation } = viewOf(profile);
     for (const sample of profile.sample) {
-      const value = Number(sample.value[index] ?? 0);
+      const value = Number(sample.value[index] ?? 0) * weight;
       if (value === 0) continue;
       const labels = reader.labels(sample);
       if (!labelsMatch(labels, labelFilter)) continue;

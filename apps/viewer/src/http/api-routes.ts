@@ -3,6 +3,10 @@ import { diffProfiles } from '../analysis/diff';
 import { leakSuspects } from '../analysis/leaks';
 import { flameGraph } from '../analysis/flame-graph';
 import { labelValues } from '../analysis/label-values';
+import { parseLevelAggregation } from '../analysis/level-aggregation';
+import { sandwich } from '../analysis/sandwich';
+import { timeSeries } from '../analysis/time-series';
+import { uploadTags } from '../analysis/upload-tags';
 import { topFunctions } from '../analysis/top-functions';
 import { timeline } from '../analysis/timeline';
 import { parseLabelFilter, parseProfileFilter, selectProfiles } from '../store/profile-filter';
@@ -18,6 +22,13 @@ function limitParam(params: URLSearchParams, name: string, fallback: number, max
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new HttpError(400, `query parameter "${name}" must be a positive integer, got ${JSON.stringify(raw)}`);
   return Math.min(value, max);
+}
+
+/** `baseTag.<name>=` / `newTag.<name>=`: a tag only one side of a comparison must have (host, region, ...). */
+function withSideTags(filter: ReturnType<typeof parseProfileFilter>, params: URLSearchParams, side: 'base' | 'new'): ReturnType<typeof parseProfileFilter> {
+  const prefix = `${side}Tag.`;
+  for (const [name, value] of params) if (name.startsWith(prefix) && name.length > prefix.length) filter.tags[name.slice(prefix.length)] = value;
+  return filter;
 }
 
 function newestCapped(refs: ProfileRef[]): ProfileRef[] {
@@ -84,6 +95,7 @@ export function listServices(store: ProfileStore): unknown {
 export async function analysisRoute(store: ProfileStore, name: string, params: URLSearchParams): Promise<unknown> {
   const labels = parseLabelFilter(params);
   const sampleType = params.get('sampleType');
+  const heap = parseLevelAggregation(params.get('heap'));
   switch (name) {
     case 'profiles': {
       const refs = selectProfiles(store, parseProfileFilter(params));
@@ -91,19 +103,43 @@ export async function analysisRoute(store: ProfileStore, name: string, params: U
       return { total: refs.length, profiles: refs.slice(Math.max(0, refs.length - limit)).reverse().map(describeProfile) };
     }
     case 'flamegraph':
-      return flameGraph(store, newestCapped(selectProfiles(store, parseProfileFilter(params))), sampleType, labels);
+      return flameGraph(store, newestCapped(selectProfiles(store, parseProfileFilter(params))), sampleType, labels, heap);
     case 'top':
-      return topFunctions(store, newestCapped(selectProfiles(store, parseProfileFilter(params))), sampleType, labels, limitParam(params, 'limit', 100, 10_000));
+      return topFunctions(store, newestCapped(selectProfiles(store, parseProfileFilter(params))), sampleType, labels, limitParam(params, 'limit', 100, 10_000), heap);
     case 'labels':
       return labelValues(store, newestCapped(selectProfiles(store, parseProfileFilter(params))), sampleType);
     case 'diff': {
-      const base = parseProfileFilter(params, 'base');
-      const next = parseProfileFilter(params, 'new');
-      const hasRange = (f: typeof base) => f.ids !== undefined || f.fromMs !== undefined || f.toMs !== undefined;
-      if (!hasRange(base) || !hasRange(next)) {
-        throw new HttpError(400, 'diff needs a base and a new selection: baseFrom/baseTo or baseIds, and newFrom/newTo or newIds');
+      const base = withSideTags(parseProfileFilter(params, 'base'), params, 'base');
+      const next = withSideTags(parseProfileFilter(params, 'new'), params, 'new');
+      // Each side is chosen by its own range or ids, or by what tells it apart: env, version or a tag.
+      const sides = ['from', 'to', 'ids', 'env', 'version'].some((name) => params.has(`base${name[0]!.toUpperCase()}${name.slice(1)}`) || params.has(`new${name[0]!.toUpperCase()}${name.slice(1)}`))
+        || [...params.keys()].some((k) => k.startsWith('baseTag.') || k.startsWith('newTag.'));
+      if (!sides) {
+        throw new HttpError(400, 'diff needs a base and a new selection: baseFrom/baseTo or baseIds, and newFrom/newTo or newIds, or baseVersion/newVersion, baseEnv/newEnv, baseTag.<name>/newTag.<name>');
       }
-      return diffProfiles(store, newestCapped(selectProfiles(store, base)), newestCapped(selectProfiles(store, next)), sampleType, labels, limitParam(params, 'limit', 200, 10_000));
+      if (!base.ids && !next.ids) {
+        // A shared from/to narrows both sides when they are told apart by tag, env or version.
+        const shared = parseProfileFilter(params);
+        for (const f of [base, next]) {
+          f.fromMs ??= shared.fromMs;
+          f.toMs ??= shared.toMs;
+        }
+      }
+      return diffProfiles(store, newestCapped(selectProfiles(store, base)), newestCapped(selectProfiles(store, next)), sampleType, labels, limitParam(params, 'limit', 200, 10_000), heap);
+    }
+    case 'sandwich': {
+      const fn = params.get('function');
+      if (!fn) throw new HttpError(400, 'sandwich needs a function (query parameter "function")');
+      return sandwich(store, newestCapped(selectProfiles(store, parseProfileFilter(params))), sampleType, labels, fn, params.get('file'), heap);
+    }
+    case 'timeseries': {
+      const filter = parseProfileFilter(params);
+      if (!filter.service && !filter.ids) throw new HttpError(400, 'timeseries needs a service (query parameter "service")');
+      return { series: await timeSeries(store, newestCapped(selectProfiles(store, filter))) };
+    }
+    case 'tags': {
+      const filter = parseProfileFilter(params);
+      return { tags: uploadTags(selectProfiles(store, filter)) };
     }
     case 'timeline': {
       const filter = parseProfileFilter(params);
