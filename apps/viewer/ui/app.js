@@ -13,7 +13,11 @@
     diffChart: null,
     flameTotal: 0,
     unit: '',
+    /** A range dragged on a time series chart ({fromMs, toMs}); overrides the preset range. */
+    customRange: null,
+    lastTop: null,
   };
+  const params0 = new URLSearchParams(location.search);
 
   // ---------- small helpers ----------
 
@@ -61,6 +65,29 @@
     return Math.round(value).toLocaleString('en-US');
   }
 
+  /** Every time on the page is the browser's local time, in one format, with the zone named in the header. */
+  const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  function formatTime(ms) {
+    const d = new Date(ms);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+  function utcOffset() {
+    const minutes = -new Date().getTimezoneOffset();
+    const sign = minutes >= 0 ? '+' : '-';
+    const abs = Math.abs(minutes);
+    return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  }
+
+  const isLevel = (sampleType) => /^inuse_/.test(sampleType || '');
+  /** What a value means, said next to it: in-use heap is a level, everything else adds up over the range. */
+  function aggregationText(aggregation, sampleType, profileCount) {
+    if (aggregation === 'mean') return `${sampleType}: mean of ${profileCount} snapshot(s) per process, not a sum`;
+    if (aggregation === 'latest') return `${sampleType}: latest snapshot of each process`;
+    return `${sampleType}: summed over ${profileCount} profile(s)`;
+  }
+  const vigilMark = (f) => f.cumulative > 0 && f.vigil / f.cumulative > 0.5;
+
   const percent = (share) => `${(share * 100).toFixed(share >= 0.1 || share === 0 ? 1 : 2)}%`;
 
   function clearChildren(node) {
@@ -81,6 +108,12 @@
   }
 
   function rangeParams() {
+    if (state.customRange) return { from: String(Math.floor(state.customRange.fromMs)), to: String(Math.ceil(state.customRange.toMs)) };
+    return presetRangeParams();
+  }
+
+  /** The preset range (ignoring a dragged one): the span the time series charts show. */
+  function presetRangeParams() {
     const range = $('range').value;
     const ms = { '15m': 9e5, '1h': 36e5, '6h': 216e5, '24h': 864e5, '7d': 6048e5 }[range];
     if (!ms) return {};
@@ -91,6 +124,7 @@
   function baseParams(withSampleType) {
     const params = { service: $('service').value, type: $('type').value, ...rangeParams() };
     if (withSampleType && $('sampleType').value) params.sampleType = $('sampleType').value;
+    params.heap = $('heapAgg').value;
     const key = $('labelKey').value;
     const value = $('labelValue').value;
     if (key && !$('labelValue').disabled && value !== '') params[`label.${key}`] = value;
@@ -102,7 +136,9 @@
     const previous = select.value;
     clearChildren(select);
     for (const s of state.services) select.appendChild(option(s.name, s.name));
-    if (state.services.some((s) => s.name === previous)) select.value = previous;
+    // The URL's ?service= (the CLI and demo print it) wins on first load; later the user's choice.
+    const wanted = previous || params0.get('service');
+    if (state.services.some((s) => s.name === wanted)) select.value = wanted;
     fillTypes();
   }
 
@@ -116,7 +152,8 @@
       select.appendChild(option(t.type, `${t.type} (${t.count})`));
     }
     const types = Array.from(select.options).map((o) => o.value);
-    if (types.includes(previous)) select.value = previous;
+    const wantedType = previous || params0.get('type');
+    if (types.includes(wantedType)) select.value = wantedType;
     else if (types.includes('wall')) select.value = 'wall';
     else if (types.includes('cpu')) select.value = 'cpu';
     fillSampleTypes();
@@ -129,8 +166,14 @@
     select.appendChild(option('', '(default)'));
     const service = currentService();
     const type = service && service.types.find((t) => t.type === $('type').value);
-    for (const st of type ? type.sampleTypes : []) select.appendChild(option(st.type, `${st.type} (${st.unit})`));
+    const names = (type ? type.sampleTypes : []).map((st) => st.type);
+    for (const st of type ? type.sampleTypes : []) {
+      // One name with two units (io-wait count and nanoseconds): the value says which.
+      const value = names.filter((n) => n === st.type).length > 1 ? `${st.type}/${st.unit}` : st.type;
+      select.appendChild(option(value, `${st.type} (${st.unit})`));
+    }
     if (Array.from(select.options).some((o) => o.value === previous)) select.value = previous;
+    updateHeapControl();
   }
 
   async function fillLabels() {
@@ -170,26 +213,42 @@
 
   // ---------- flame graph + hotspot table ----------
 
+  function updateHeapControl() {
+    const sampleType = $('sampleType').value || (state.lastSampleType || '');
+    $('heapAggLabel').hidden = !(isLevel(sampleType) || $('type').value === 'space');
+  }
+
   function searchMatch(node, term) {
     if (!term) return false;
     const name = node.data.name || '';
     return name.toLowerCase().includes(String(term).toLowerCase());
   }
 
-  function makeChart(container, total, unit, detailsEl) {
+  const VIGIL_COLOR = '#c8ccd4';
+  /** V8's names for time outside JavaScript: not a function anyone wants the callers of. */
+  const PSEUDO_FRAME = /^\((idle|program|garbage collector|root|external|non-JS threads)\)$/;
+
+  /**
+   * An icicle (root at the top) so the root is in view at any window height; d3-flame-graph draws
+   * it. Vigil's own frames are grey and labelled, so its cost in the app is visible and not mistaken for the app's.
+   */
+  function makeChart(container, total, unit, detailsEl, options) {
     const width = Math.max(300, container.clientWidth || 800);
     const chart = flamegraph()
       .width(width)
       .cellHeight(18)
+      .inverted(!(options && options.rootAtBottom))
       .transitionDuration(150)
       .minFrameSize(1)
       .sort(false)
       .setSearchMatch(searchMatch)
       .setDetailsElement(detailsEl)
+      .setColorMapper((d, original) => (d.data.vigil && !d.highlight ? VIGIL_COLOR : original))
       .setLabelHandler((d) => {
         const share = total > 0 ? d.value / total : 0;
         const file = d.data.file ? ` — ${d.data.file}` : '';
-        return `${d.data.name}${file}: ${formatValue(d.value, unit)} (${percent(share)})`;
+        const vigil = d.data.vigil ? ' [Vigil’s own work]' : '';
+        return `${d.data.name}${file}: ${formatValue(d.value, unit)} (${percent(share)})${vigil}`;
       });
     return chart;
   }
@@ -202,6 +261,8 @@
     const [tree, top] = await Promise.all([api('flamegraph', params), api('top', { ...params, limit: 100 })]);
     state.unit = tree.unit;
     state.flameTotal = tree.value;
+    state.lastSampleType = tree.sampleType;
+    updateHeapControl();
     clearChildren(container);
     $('details').textContent = '';
     if (!tree.value) {
@@ -216,25 +277,48 @@
       if (term) chart.search(term);
     }
     renderTop(top);
-    setStatus(`${tree.profileCount} profile(s), ${formatValue(tree.value, tree.unit)} ${tree.sampleType}`);
+    const summary = `${formatValue(tree.value, tree.unit)} — ${aggregationText(tree.aggregation, tree.sampleType, tree.profileCount)}`;
+    $('summary').textContent = summary;
+    setStatus(`${tree.profileCount} profile(s)`);
+    drawStrip(tree.sampleType, tree.unit).catch((error) => setStatus(`time series: ${error.message}`, true));
   }
 
   function renderTop(top) {
+    state.lastTop = top;
     const body = $('top-table').querySelector('tbody');
     clearChildren(body);
+    const names = $('functionNames');
+    clearChildren(names);
     for (const f of top.functions) {
       const row = document.createElement('tr');
       const nameCell = el('td', f.name, 'fn');
       nameCell.title = f.file || '';
+      if (vigilMark(f)) {
+        row.classList.add('vigil');
+        nameCell.appendChild(el('span', 'Vigil', 'badge'));
+        nameCell.title = `${f.file || ''}\nVigil's own work in this process (${percent(f.vigil / top.total)} of the total)`;
+      }
       row.appendChild(nameCell);
       row.appendChild(el('td', formatValue(f.self, top.unit), 'num'));
       row.appendChild(el('td', percent(f.selfShare), 'num'));
       row.appendChild(el('td', percent(f.cumulativeShare), 'num'));
+      const sandwichCell = document.createElement('td');
+      const button = el('button', '⇅', 'icon');
+      button.type = 'button';
+      button.title = `Callers and callees of ${f.name}`;
+      button.setAttribute('aria-label', `Sandwich view of ${f.name}`);
+      button.addEventListener('click', (event) => {
+        event.stopPropagation();
+        openSandwich(f.name, f.file);
+      });
+      sandwichCell.appendChild(button);
+      row.appendChild(sandwichCell);
       row.addEventListener('click', () => {
         $('search').value = f.name;
         runSearch();
       });
       body.appendChild(row);
+      names.appendChild(option(f.name, f.file ? `${f.name} — ${f.file}` : f.name));
     }
   }
 
@@ -244,9 +328,151 @@
     if (term) state.flameChart.search(term);
     else state.flameChart.clear();
     for (const row of $('top-table').querySelectorAll('tbody tr')) {
-      const name = row.firstChild.textContent;
+      const name = row.firstChild.firstChild ? row.firstChild.firstChild.textContent : '';
       row.classList.toggle('match', Boolean(term) && name.toLowerCase().includes(term.toLowerCase()));
     }
+  }
+
+  // ---------- time series (the strip above the flame graph, and the tab with every type) ----------
+
+  /** Per-second rates for things that add up (1 s/s = one busy thread); levels as they are. */
+  function seriesUnit(series) {
+    if (series.kind === 'level') return { unit: series.unit, suffix: '' };
+    if (series.unit === 'nanoseconds') return { unit: 'nanoseconds', suffix: '/s' };
+    return { unit: series.unit, suffix: '/s' };
+  }
+
+  async function fetchSeries() {
+    const result = await api('timeseries', { service: $('service').value, ...presetRangeParams() });
+    return result.series;
+  }
+
+  function setCustomRange(fromMs, toMs) {
+    state.customRange = fromMs === null ? null : { fromMs, toMs };
+    const custom = $('range').querySelector('option[value="custom"]');
+    if (state.customRange) {
+      state.presetRange = state.presetRange || $('range').value;
+      custom.hidden = false;
+      custom.textContent = `${formatTime(fromMs)} – ${formatTime(toMs)}`;
+      $('range').value = 'custom';
+    } else {
+      custom.hidden = true;
+      $('range').value = state.presetRange || '1h';
+      state.presetRange = null;
+    }
+    selectionChanged(false);
+  }
+
+  /** One chart of a series with a brush: dragging sets the range of every view. */
+  function drawSeries(container, series, height) {
+    const width = Math.max(300, container.clientWidth || 800);
+    const margin = { left: 78, right: 12, top: 16, bottom: 20 };
+    const points = series.points;
+    const { unit, suffix } = seriesUnit(series);
+    const svg = d3.select(container).append('svg').attr('width', width).attr('height', height).attr('class', 'series')
+      .attr('data-sample-type', series.sampleType);
+    svg.append('text').attr('x', margin.left).attr('y', 11).attr('class', 'series-title')
+      .text(`${series.profileType} · ${series.sampleType}${series.kind === 'level' ? ' (snapshot per period)' : ` (${series.unit === 'nanoseconds' ? 'time' : series.unit} per second)`}`);
+    if (points.length === 0) return;
+    const x = d3.scaleTime()
+      .domain([new Date(d3.min(points, (p) => p.startMs)), new Date(d3.max(points, (p) => p.endMs))])
+      .range([margin.left, width - margin.right]);
+    const y = d3.scaleLinear().domain([0, d3.max(points, (p) => p.value) || 1]).nice(3).range([height - margin.bottom, margin.top]);
+    svg.append('g').attr('transform', `translate(0,${height - margin.bottom})`)
+      .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 140))).tickFormat((d) => formatTime(d.getTime()).slice(11)));
+    svg.append('g').attr('transform', `translate(${margin.left},0)`)
+      .call(d3.axisLeft(y).ticks(3).tickFormat((v) => `${formatValue(v, unit)}${suffix}`));
+    // Each period is a bar from its start to its end: the value is what happened in that period.
+    svg.append('g').selectAll('rect').data(points).join('rect')
+      .attr('class', 'period')
+      .attr('x', (p) => x(new Date(p.startMs)))
+      .attr('width', (p) => Math.max(1, x(new Date(p.endMs)) - x(new Date(p.startMs)) - 1))
+      .attr('y', (p) => y(p.value))
+      .attr('height', (p) => Math.max(0, height - margin.bottom - y(p.value)))
+      .append('title')
+      .text((p) => `${formatTime(p.startMs)} – ${formatTime(p.endMs).slice(11)}: ${formatValue(p.value, unit)}${suffix}`);
+    const brush = d3.brushX()
+      .extent([[margin.left, margin.top], [width - margin.right, height - margin.bottom]])
+      .on('end', (event) => {
+        if (!event.sourceEvent) return; // moved by code, not by the user
+        if (!event.selection) return setCustomRange(null);
+        const [a, b] = event.selection.map((px) => x.invert(px).getTime());
+        setCustomRange(a, b);
+      });
+    const g = svg.append('g').attr('class', 'brush').call(brush);
+    if (state.customRange) {
+      const a = Math.max(margin.left, x(new Date(state.customRange.fromMs)));
+      const b = Math.min(width - margin.right, x(new Date(state.customRange.toMs)));
+      if (b > a) g.call(brush.move, [a, b]);
+    }
+  }
+
+  async function drawStrip(sampleType, unit) {
+    const container = $('strip');
+    const all = await fetchSeries();
+    const type = $('type').value;
+    const series = all.find((s) => s.profileType === type && s.sampleType === sampleType && (!unit || s.unit === unit))
+      || all.find((s) => s.profileType === type && s.sampleType === sampleType);
+    clearChildren(container);
+    if (series) drawSeries(container, series, 92);
+  }
+
+  async function loadSeries() {
+    const container = $('series');
+    const all = await fetchSeries();
+    clearChildren(container);
+    // Counts that duplicate a measured type (sample/count beside wall time) add nothing to look at.
+    const shown = all.filter((s) => !(s.unit === 'count' && all.some((o) => o !== s && o.profileType === s.profileType && o.unit !== 'count' && (o.sampleType === s.sampleType || s.sampleType === 'sample'))));
+    for (const series of shown) {
+      const box = el('div', null, 'series-box');
+      container.appendChild(box);
+      drawSeries(box, series, 110);
+    }
+    if (shown.length === 0) container.appendChild(el('p', 'No profiles in this range.', 'hint'));
+    setStatus(`${shown.length} series`);
+  }
+
+  // ---------- sandwich ----------
+
+  function openSandwich(name, file) {
+    $('sandwichFunction').value = name;
+    state.sandwichFile = file || null;
+    showTab('sandwich');
+  }
+
+  async function loadSandwich() {
+    const name = $('sandwichFunction').value.trim();
+    const callersEl = $('sandwich-callers');
+    const calleesEl = $('sandwich-callees');
+    clearChildren(callersEl);
+    clearChildren(calleesEl);
+    if (!name) {
+      // Nothing picked yet: start with the heaviest function, which is what people ask about first.
+      if (!state.lastTop) state.lastTop = await api('top', { ...baseParams(true), limit: 100 });
+      const top = state.lastTop.functions.find((f) => !vigilMark(f) && !PSEUDO_FRAME.test(f.name));
+      if (!top) return;
+      $('sandwichFunction').value = top.name;
+      state.sandwichFile = top.file || null;
+      return loadSandwich();
+    }
+    const params = { ...baseParams(true), function: name };
+    const fromTop = state.lastTop && state.lastTop.functions.find((f) => f.name === name);
+    const file = state.sandwichFile !== undefined && state.sandwichFile !== null ? state.sandwichFile : fromTop && fromTop.file;
+    if (file) params.file = file;
+    const result = await api('sandwich', params);
+    const fn = result.function;
+    $('sandwich-summary').textContent = fn.cumulative > 0
+      ? `${fn.name}${fn.file ? ` — ${fn.file}` : ''}: total ${formatValue(fn.cumulative, result.unit)} (${percent(fn.cumulative / result.total)}), self ${formatValue(fn.self, result.unit)} (${percent(fn.self / result.total)}); ${aggregationText(result.aggregation, result.sampleType, result.profileCount)}`
+      : `${name} does not appear in this selection.`;
+    if (fn.cumulative > 0) {
+      const callers = makeChart(callersEl, result.total, result.unit, $('sandwich-details'), { rootAtBottom: true });
+      d3.select(callersEl).datum(result.callers).call(callers);
+      callersEl.scrollTop = callersEl.scrollHeight; // the function sits at the bottom of the callers
+      const callees = makeChart(calleesEl, result.total, result.unit, $('sandwich-details'));
+      d3.select(calleesEl).datum(result.callees).call(callees);
+    }
+    state.sandwichFile = undefined;
+    setStatus(`${result.profileCount} profile(s)`);
   }
 
   // ---------- timeline ----------
@@ -279,9 +505,10 @@
     const minStart = d3.min(result.events, (e) => e.startMs);
     const maxEnd = d3.max(result.events, (e) => e.endMs);
     const x = d3.scaleTime().domain([new Date(minStart), new Date(Math.max(maxEnd, minStart + 1))]).range([margin.left, width - margin.right]);
+    const timeTick = (d) => formatTime(d.getTime()).slice(11);
     const color = d3.scaleOrdinal(d3.schemeTableau10).domain(kinds);
     const svg = d3.select(container).append('svg').attr('width', width).attr('height', height).attr('class', 'timeline');
-    svg.append('g').attr('transform', `translate(0,${height - margin.bottom})`).call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 120))));
+    svg.append('g').attr('transform', `translate(0,${height - margin.bottom})`).call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 120))).tickFormat(timeTick));
     svg.append('g').selectAll('text').data(kinds).join('text')
       .attr('x', 4).attr('y', (k, i) => margin.top + i * lane + lane / 2 + 4).text((k) => k);
     svg.append('g').selectAll('rect').data(result.events).join('rect')
@@ -294,7 +521,7 @@
       .append('title')
       .text((e) => {
         const labels = Object.entries(e.labels).map(([k, v]) => `${k}: ${v}`).join(', ');
-        return `${e.event} ${formatValue(e.durationNs, 'nanoseconds')} at ${new Date(e.startMs).toISOString()}${labels ? ` — ${labels}` : ''}`;
+        return `${e.event} ${formatValue(e.durationNs, 'nanoseconds')} at ${formatTime(e.startMs)}${labels ? ` — ${labels}` : ''}`;
       });
     setStatus(`${result.events.length} event(s)${result.truncated ? ' (most recent shown)' : ''}`);
   }
@@ -324,16 +551,66 @@
     $('newTo').value = toLocalInput(last + 1000);
   }
 
+  /** The values A and B can take when comparing by version, env or a tag. */
+  async function fillCompareValues() {
+    const by = $('compareBy').value;
+    $('compareTimes').hidden = by !== 'time';
+    $('compareValues').hidden = by === 'time';
+    $('compareTagLabel').hidden = by !== 'tag';
+    if (by === 'time') return;
+    let values = [];
+    if (by === 'tag') {
+      const { tags } = await api('tags', { service: $('service').value, ...presetRangeParams() });
+      const tagSelect = $('compareTag');
+      const previous = tagSelect.value;
+      clearChildren(tagSelect);
+      for (const name of Object.keys(tags)) tagSelect.appendChild(option(name, name));
+      if (Object.keys(tags).includes(previous)) tagSelect.value = previous;
+      values = (tags[tagSelect.value] || []).map((v) => v.value);
+    } else {
+      const service = currentService();
+      values = service ? service[by === 'version' ? 'versions' : 'envs'] : [];
+    }
+    for (const id of ['baseValue', 'newValue']) {
+      const select = $(id);
+      const previous = select.value;
+      clearChildren(select);
+      for (const v of values) select.appendChild(option(v, v));
+      if (values.includes(previous)) select.value = previous;
+    }
+    // Default to the two most different choices: the first and the last.
+    if (values.length > 1 && $('baseValue').value === $('newValue').value) {
+      $('baseValue').value = values[0];
+      $('newValue').value = values[values.length - 1];
+    }
+  }
+
   async function loadDiff() {
     prefillDiffRanges(false);
     const params = baseParams(true);
-    delete params.from;
-    delete params.to;
-    Object.assign(params, {
-      baseFrom: fromLocalInput($('baseFrom').value), baseTo: fromLocalInput($('baseTo').value),
-      newFrom: fromLocalInput($('newFrom').value), newTo: fromLocalInput($('newTo').value),
-    });
+    const by = $('compareBy').value;
+    if (by === 'time') {
+      delete params.from;
+      delete params.to;
+      Object.assign(params, {
+        baseFrom: fromLocalInput($('baseFrom').value), baseTo: fromLocalInput($('baseTo').value),
+        newFrom: fromLocalInput($('newFrom').value), newTo: fromLocalInput($('newTo').value),
+      });
+    } else {
+      await fillCompareValues();
+      const a = $('baseValue').value;
+      const b = $('newValue').value;
+      if (by === 'tag') {
+        params[`baseTag.${$('compareTag').value}`] = a;
+        params[`newTag.${$('compareTag').value}`] = b;
+      } else if (by === 'version') {
+        Object.assign(params, { baseVersion: a, newVersion: b });
+      } else {
+        Object.assign(params, { baseEnv: a, newEnv: b });
+      }
+    }
     const result = await api('diff', params);
+    $('diff-matching').textContent = `Functions matched by ${result.matching}. ${aggregationText(result.aggregation, result.sampleType, result.new.profileCount)}. Rows marked “inlining?” moved self time between a function and its caller or callee while their total barely changed: V8 inlined one into the other on one side only, which a profile cannot tell from a real change.`;
     const container = $('diff-flame');
     clearChildren(container);
     $('diff-details').textContent = '';
@@ -359,13 +636,18 @@
     for (const f of result.functions.slice(0, 100)) {
       const row = document.createElement('tr');
       row.appendChild(el('td', f.name, 'fn'));
+      row.appendChild(el('td', f.file ? f.file.split(/[\\/]/).pop() : '', 'file'));
       row.appendChild(el('td', percent(f.baseSelfShare), 'num'));
       row.appendChild(el('td', percent(f.newSelfShare), 'num'));
       const change = f.selfShareChange;
       row.appendChild(el('td', `${change >= 0 ? '+' : ''}${(change * 100).toFixed(2)} pt`, `num ${change > 0 ? 'slower' : change < 0 ? 'faster' : ''}`));
+      const note = el('td', f.inliningSuspect ? 'inlining?' : '', 'note');
+      if (f.inliningSuspect) note.title = `Self time moved between this function and ${f.inliningSuspect} (caller or callee) while their total stayed: likely V8 inlining, not a change in speed`;
+      row.appendChild(note);
       body.appendChild(row);
     }
     setStatus(`base ${result.base.profileCount} profile(s), new ${result.new.profileCount} profile(s)`);
+    state.diffResult = result;
   }
 
   // ---------- leaks ----------
@@ -410,7 +692,7 @@
     clearChildren(body);
     for (const p of result.profiles) {
       const row = document.createElement('tr');
-      row.appendChild(el('td', p.start));
+      row.appendChild(el('td', formatTime(p.startMs)));
       row.appendChild(el('td', p.type));
       row.appendChild(el('td', p.env || ''));
       row.appendChild(el('td', p.version || ''));
@@ -429,7 +711,7 @@
 
   // ---------- wiring ----------
 
-  const loaders = { flame: loadFlame, timeline: loadTimeline, diff: loadDiff, leaks: loadLeaks, profiles: loadProfiles };
+  const loaders = { flame: loadFlame, sandwich: loadSandwich, series: loadSeries, timeline: loadTimeline, diff: loadDiff, leaks: loadLeaks, profiles: loadProfiles };
 
   async function refresh() {
     if (!$('service').value) return;
@@ -457,6 +739,7 @@
     $('empty').hidden = !empty;
     $('self-url').textContent = location.origin;
     $('self-url2').textContent = location.origin;
+    $('timezone').textContent = `times in ${TIME_ZONE} (${utcOffset()})`;
     fillServices();
   }
 
@@ -472,7 +755,19 @@
   $('service').addEventListener('change', () => { fillTypes(); selectionChanged(true); });
   $('type').addEventListener('change', () => { fillSampleTypes(); selectionChanged(true); });
   $('sampleType').addEventListener('change', () => selectionChanged(false));
-  $('range').addEventListener('change', () => selectionChanged(false));
+  $('range').addEventListener('change', () => {
+    if ($('range').value !== 'custom') {
+      state.presetRange = null;
+      if (state.customRange) return setCustomRange(null);
+    }
+    selectionChanged(false);
+  });
+  $('heapAgg').addEventListener('change', () => refresh());
+  for (const b of document.querySelectorAll('.clearRange')) b.addEventListener('click', () => setCustomRange(null));
+  $('runSandwich').addEventListener('click', () => { state.sandwichFile = undefined; refresh(); });
+  $('sandwichFunction').addEventListener('change', () => { state.sandwichFile = undefined; refresh(); });
+  $('compareBy').addEventListener('change', () => fillCompareValues().catch((e) => setStatus(e.message, true)));
+  $('compareTag').addEventListener('change', () => { for (const id of ['baseValue', 'newValue']) $(id).value = ''; fillCompareValues().catch((e) => setStatus(e.message, true)); });
   $('labelKey').addEventListener('change', () => { fillLabelValues(); refresh(); });
   $('labelValue').addEventListener('change', () => refresh());
   $('refresh').addEventListener('click', async () => { await loadServices(); await selectionChanged(false); });
@@ -487,6 +782,11 @@
       // Start on the last hour, unless the chosen service has sent nothing in it.
       const service = currentService();
       if (service && Date.parse(service.last) < Date.now() - 36e5) $('range').value = 'all';
+      if (params0.get('tab') && loaders[params0.get('tab')]) {
+        for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === params0.get('tab'));
+        for (const sec of document.querySelectorAll('.tab')) sec.classList.toggle('active', sec.id === `tab-${params0.get('tab')}`);
+        state.tab = params0.get('tab');
+      }
       return selectionChanged(false);
     })
     .then(() => document.body.setAttribute('data-ready', 'true'))

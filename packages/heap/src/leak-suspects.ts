@@ -64,7 +64,7 @@ export interface SiteSnapshot {
 
 const EXTERNAL_NODE_NAME = '(external)';
 /** Fewest consecutive heap profiles before a site can be called a leak. */
-export const DEFAULT_LEAK_MIN_PERIODS = 5;
+export const DEFAULT_LEAK_MIN_PERIODS = 4;
 const MAX_STACK_FRAMES = 16;
 
 function frameText(frame: Frame): string {

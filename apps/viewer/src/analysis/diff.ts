@@ -61,7 +61,7 @@ async function collectSide(store: ProfileStore, refs: readonly ProfileRef[], sam
     for (let depth = 0; depth < stack.length; depth++) {
       const frame = stack[depth]!;
       let entry = side.byFunction.get(frame.key);
-      if (!entry) side.byFunction.set(frame.key, (entry = { name: frame.name, file: frame.file ?? '', self: 0, cumulative: 0 }));
+      if (!entry) side.byFunction.set(frame.key, (entry = { name: frame.name, file: frame.file ?? '', self: 0, cumulative: 0, vigil: 0 }));
       if (depth === 0) entry.self += value;
       if (!seen.has(frame.key)) {
         seen.add(frame.key);

@@ -1,4 +1,5 @@
 import type { Frame } from '@vigil/core';
+import { vigilFrames } from './vigil-frames';
 
 /** A node of the tree d3-flame-graph draws: `value` includes the children's. */
 export interface FlameNode {
@@ -8,6 +9,8 @@ export interface FlameNode {
   children: FlameNode[];
   /** Diff view only: this node's value in the new range minus in the base range (base scaled to the new total). */
   delta?: number;
+  /** Vigil's own work (its code, or code it called) running in the app's process. */
+  vigil?: boolean;
 }
 
 interface BuildNode {
@@ -15,6 +18,7 @@ interface BuildNode {
   file: string;
   value: number;
   delta: number;
+  vigil: boolean;
   children: Map<string, BuildNode>;
 }
 
@@ -23,7 +27,7 @@ export const MAX_FLAME_NODES = 50_000;
 
 /** Accumulates stacks into a call tree, root first. */
 export class FlameTreeBuilder {
-  private readonly root: BuildNode = { name: 'all', file: '', value: 0, delta: 0, children: new Map() };
+  private readonly root: BuildNode = { name: 'all', file: '', value: 0, delta: 0, vigil: false, children: new Map() };
   private nodeCount = 1;
 
   /** Adds `value` along a stack given leaf first (as pprof stores it); `delta` feeds the diff view. */
@@ -31,12 +35,13 @@ export class FlameTreeBuilder {
     let node = this.root;
     node.value += value;
     node.delta += delta;
+    const vigil = vigilFrames(stackLeafFirst);
     for (let i = stackLeafFirst.length - 1; i >= 0; i--) {
       const frame = stackLeafFirst[i]!;
       const key = frame.key ?? `${frame.name}\u0000${frame.file ?? ''}`;
       let child = node.children.get(key);
       if (!child) {
-        child = { name: frame.name || '(anonymous)', file: frame.file ?? '', value: 0, delta: 0, children: new Map() };
+        child = { name: frame.name || '(anonymous)', file: frame.file ?? '', value: 0, delta: 0, vigil: vigil?.[i] === true, children: new Map() };
         node.children.set(key, child);
         this.nodeCount++;
       }
@@ -70,6 +75,7 @@ export class FlameTreeBuilder {
       const out: FlameNode = { name: n.name, value: n.value, children: [] };
       if (n.file) out.file = n.file;
       if (withDelta) out.delta = n.delta;
+      if (n.vigil) out.vigil = true;
       for (const c of n.children.values()) {
         if (Math.abs(c.value) + Math.abs(c.delta) >= minValue && (c.value > 0 || c.delta !== 0)) out.children.push(convert(c));
       }
