@@ -28,30 +28,33 @@ function groupOf(by: GroupBy) {
  * Self and cumulative totals of `sampleType` over several profiles, grouped by function, file or
  * endpoint label. Profiles without that sample type are skipped (a folder can mix types).
  */
-export function hotspots(profiles: readonly Profile[], sampleType: string, by: GroupBy): Hotspots {
+export function hotspots(profiles: readonly Profile[], sampleType: string, by: GroupBy, weights?: readonly number[]): Hotspots {
   const rows = new Map<string, HotspotRow>();
   let total = 0;
   let durationNanos = 0;
-  for (const profile of profiles) {
+  for (const [index, profile] of profiles.entries()) {
     if (sampleTypeIndex(profile, sampleType) < 0) continue;
+    // Weights turn level snapshots (in-use heap) into a mean or the latest instead of a sum.
+    const weight = weights ? weights[index] ?? 0 : 1;
+    if (weight === 0) continue;
     durationNanos += Number(profile.durationNanos);
     if (by === 'endpoint') {
       for (const [endpoint, value] of totalsByLabel(profile, sampleType, ENDPOINT_LABEL, '(no endpoint)')) {
-        total += value;
+        total += value * weight;
         const row = rows.get(endpoint) ?? { name: endpoint, file: '', self: 0, cumulative: 0 };
-        row.self += value;
-        row.cumulative += value;
+        row.self += value * weight;
+        row.cumulative += value * weight;
         rows.set(endpoint, row);
       }
       continue;
     }
     const totals = totalsByFunction(profile, sampleType, { groupOf: groupOf(by) });
-    total += totals.total;
+    total += totals.total * weight;
     for (const fn of totals.functions) {
       const key = `${fn.name}\u0000${fn.file}`;
       const row = rows.get(key) ?? { name: fn.name, file: fn.file, self: 0, cumulative: 0 };
-      row.self += fn.self;
-      row.cumulative += fn.cumulative;
+      row.self += fn.self * weight;
+      row.cumulative += fn.cumulative * weight;
       rows.set(key, row);
     }
   }

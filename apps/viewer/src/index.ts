@@ -6,3 +6,7 @@ export { parseServeArgs, serveViewer, SERVE_USAGE } from './serve-command';
 export type { ServeIo } from './serve-command';
 export type { FlameNode } from './analysis/flame-tree';
 export type { UploadMeta, StoredProfileMeta, IntakeSource } from './store/upload-meta';
+export { FlameTreeBuilder } from './analysis/flame-tree';
+export { portablePath } from './analysis/function-identity';
+export { flameGraphHtml } from './export/flame-graph-html';
+export type { FlameGraphHtmlOptions } from './export/flame-graph-html';

@@ -18,7 +18,7 @@ function packageRoot(): string {
 }
 
 /** A dependency's folder, found the way Node resolves packages (walking up node_modules), exports maps aside. */
-function dependencyDir(name: string): string {
+export function dependencyDir(name: string): string {
   let dir = packageRoot();
   for (;;) {
     const candidate = join(dir, 'node_modules', name);
