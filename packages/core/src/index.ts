@@ -22,5 +22,6 @@ export { totalsByFunction, totalsByLabel } from './pprof/aggregate';
 export type { FunctionTotal, SampleLabels, TotalsOptions } from './pprof/aggregate';
 export { addLabels } from './pprof/labels';
 export { mergeProfiles } from './pprof/merge';
+export { anonymousFunctionName, isAnonymousName, nameAnonymousFunctions } from './pprof/anonymous-name';
 export { decodeProfile, encodeProfile, encodeProfileSync, isGzip } from './pprof/encode';
 export { Profile } from 'pprof-format';

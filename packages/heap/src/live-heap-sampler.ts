@@ -1,6 +1,6 @@
 import { heap as pprofHeap } from '@datadog/pprof';
 import type { Profile } from '@vigil/core';
-import { ProfileReader, sampleTypeIndex } from '@vigil/core';
+import { nameAnonymousFunctions, ProfileReader, sampleTypeIndex } from '@vigil/core';
 import { ALLOC_OBJECTS, ALLOC_SPACE } from './sample-types';
 
 export interface LiveHeapSamplerOptions {
@@ -62,13 +62,14 @@ export class LiveHeapSampler {
 
   /** The live heap now (and, in allocation mode, allocations since the previous snapshot). */
   snapshot(): HeapSnapshot {
-    if (!this.options.allocations) return { profile: pprofHeap.profile(), rebased: false };
+    // V8 names unnamed functions `(anonymous:L#15:C#155)` here; core's rule names them as every other collector does.
+    if (!this.options.allocations) return { profile: nameAnonymousFunctions(pprofHeap.profile()), rebased: false };
     const profile = pprofHeap.convertProfile(pprofHeap.v8Profile());
     const retainedSamples = this.toPeriodAllocations(profile);
     const rebased = this.rebasePending;
     this.rebasePending = false;
     if (retainedSamples > this.maxRetainedSamples) this.restart();
-    return { profile, rebased };
+    return { profile: nameAnonymousFunctions(profile), rebased };
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Frame } from '@vigil/core';
+import { anonymousFunctionName, type Frame } from '@vigil/core';
 
 /**
  * Stack capture for sampled lock events, without any native addon. We let V8 format the stack
@@ -116,7 +116,7 @@ function parseFrame(line: string): Frame | undefined {
     }
   }
   // `<anonymous>` alone reads as an empty name to go tool pprof (it drops <...> as C++ template arguments).
-  return { name: !name || name === '<anonymous>' ? '(anonymous)' : name, file, line: Number(location[2]) };
+  return { name: !name || name === '<anonymous>' ? anonymousFunctionName(file) : name, file, line: Number(location[2]) };
 }
 
 function ownDirectory(): string | undefined {

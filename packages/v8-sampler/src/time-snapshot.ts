@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { anonymousFunctionName, isAnonymousName } from '@vigil/core';
 import type { RawTimeProfile, RawTimeProfileNode } from './native-time-profiler';
 import type { SourceMapResolver } from './source-map-resolver';
 
@@ -48,7 +49,7 @@ export const SPECIAL_FRAMES = {
 /** A frame V8 reports with no script is a root-level pseudo frame, e.g. `(idle)`. */
 function frameOf(node: RawTimeProfileNode): SampledFrame {
   const scriptName = node.scriptName.startsWith('file://') ? safeFileUrlToPath(node.scriptName) : node.scriptName;
-  const name = node.name || (node.lineNumber ? `(anonymous ${basenameOf(scriptName)}:${node.lineNumber})` : '(anonymous)');
+  const name = node.name || anonymousFunctionName(scriptName, node.lineNumber);
   return { name, file: scriptName, line: node.lineNumber ?? 0, column: node.columnNumber ?? 0 };
 }
 
@@ -58,11 +59,6 @@ function safeFileUrlToPath(url: string): string {
   } catch {
     return url;
   }
-}
-
-function basenameOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash >= 0 ? path.slice(slash + 1) : path;
 }
 
 /** Labels from a sampler context: own string and number properties of a plain object. */
@@ -184,7 +180,8 @@ function makeFrameMapper(sourceMaps: SourceMapResolver | undefined): (frame: Sam
     if (!mapped) {
       const origin = sourceMaps.resolve({ file: frame.file, line: frame.line, column: frame.column });
       // A minifier's map names the original identifier at the function's position: `f` -> `priceOrdersFor`.
-      mapped = origin ? { name: origin.name ?? frame.name, file: origin.file, line: origin.line, column: 0 } : frame;
+      // An unnamed function is renamed after the file and line the map gives, as every collector names it.
+      mapped = origin ? { name: origin.name ?? (isAnonymousName(frame.name) ? anonymousFunctionName(origin.file, origin.line) : frame.name), file: origin.file, line: origin.line, column: 0 } : frame;
       memo.set(key, mapped);
     }
     return mapped;

@@ -1,4 +1,4 @@
-import { currentSpanLabels, ProfileBuilder, type Disposable, type Profile } from '@vigil/core';
+import { anonymousFunctionName, currentSpanLabels, ProfileBuilder, type Disposable, type Profile } from '@vigil/core';
 import type { SourceMapResolver } from '@vigil/v8-sampler';
 import type { IoWaitKind } from './io-wait-kinds';
 import { SamplingGate } from './sampling-gate';
@@ -165,9 +165,10 @@ function filesOf(aggregates: Map<string, Aggregate>): Set<string> {
 }
 
 function mapFrame(frame: IssuingFrame, sourceMaps: SourceMapResolver | undefined): IssuingFrame {
-  if (!sourceMaps || !frame.file) return frame;
-  const origin = sourceMaps.resolve(frame);
-  return origin ? { name: frame.name, file: origin.file, line: origin.line, column: 0 } : frame;
+  const origin = sourceMaps && frame.file ? sourceMaps.resolve(frame) : undefined;
+  const mapped = origin ? { name: frame.name, file: origin.file, line: origin.line, column: 0 } : frame;
+  // A call site knows the line it runs, not where its function starts: the shared rule's file-only form.
+  return mapped.name === '(anonymous)' ? { ...mapped, name: anonymousFunctionName(mapped.file) } : mapped;
 }
 
 function aggregateKey(kind: string, operation: string, stack: readonly IssuingFrame[], spanLabels: Readonly<Record<string, string>> | undefined): string {
