@@ -55,13 +55,17 @@ beforeAll(async () => {
   for (let i = 0; i < 6; i++) {
     const startMs = T0 + i * 60_000;
     const wall = i < 3 ? wallProfile(startMs) : wallProfile(startMs, { heavyNanos: 100_000_000, lightNanos: 800_000_000 });
-    await upload({ wall: gz(wall), events: gz(eventsProfile(startMs)), space: gz(spaceProfile(startMs, (i + 1) * 3 * 1024 * 1024)) }, startMs);
+    // Version 1.0.0, then a release 2.0.0 deployed to another folder (paths moved) that made LIGHT slower.
+    await upload({ wall: gz(wall), events: gz(eventsProfile(startMs)), space: gz(spaceProfile(startMs, (i + 1) * 3 * 1024 * 1024)) }, startMs, 'web-shop', { version: i < 3 ? '1.0.0' : '2.0.0' });
   }
+  // Another service sorts first: the page must still open the one the URL names.
+  await upload({ wall: gz(wallProfile(T0)) }, T0, 'aaa-batch');
   const { chromium } = await import('playwright-core');
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vigil-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1500, height: 900 },
+    // A common laptop window, and never full-page screenshots: what a user sees without scrolling is the test.
+    viewport: { width: 1400, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await context.newPage();
@@ -71,13 +75,36 @@ beforeAll(async () => {
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('request', (r) => requestedUrls.push(r.url()));
-  await page.goto(viewer.url);
+  await page.goto(`${viewer.url}/?service=web-shop`);
   await page.waitForFunction(() => Number(document.body.dataset.loads ?? 0) > 0);
 }, 60_000);
 
 afterAll(async () => {
   await context?.close();
   await viewer?.close();
+});
+
+/** Whether an element's box lies inside the 1400x900 window without scrolling. */
+async function inView(selector: string): Promise<boolean> {
+  const box = await page.locator(selector).first().boundingBox();
+  return box !== null && box.width > 0 && box.height > 0 && box.x >= 0 && box.y >= 0 && box.x + box.width <= 1400 && box.y + box.height <= 900;
+}
+
+browserTest('first screen: the root frame, the hottest frames and the filled hotspot table are in view at 1400x900', async () => {
+  await frameLabel('#flame', HEAVY);
+  // ?service= in the URL wins over the first service in the list.
+  expect(await page.inputValue('#service')).toBe('web-shop');
+  const rootName = await page.$eval('#flame g.frame', (g) => g.getAttribute('name'));
+  expect(rootName).toBe('all (wall)');
+  expect(await inView('#flame g.frame')).toBe(true);
+  expect(await inView(`#flame g.frame[name="${HEAVY}"]`)).toBe(true);
+  expect(await page.$$eval('#top-table tbody tr', (trs) => trs.length)).toBeGreaterThanOrEqual(5);
+  expect(await inView('#top-table tbody tr:nth-child(5)')).toBe(true);
+  expect(await inView('#strip svg.series')).toBe(true);
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
+  mkdirSync(outputDir, { recursive: true });
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(outputDir, 'first-screen.png') });
 });
 
 browserTest('the flame graph renders with the heavy function, hover shows value and share', async () => {
@@ -89,14 +116,14 @@ browserTest('the flame graph renders with the heavy function, hover shows value 
   // Hotspot table beside it: heavy first in the first half (3 x 700 ms + 3 x 100 ms of 6 s = 40 %).
   const firstRow = await page.$$eval('#top-table tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
   expect(firstRow[0]).toBe(LIGHT);
-  const heavyRow = await page.$$eval('#top-table tbody tr', (trs, h) => trs.find((tr) => tr.firstChild?.textContent === h)?.textContent ?? '', HEAVY);
+  const heavyRow = await page.$$eval('#top-table tbody tr', (trs, h) => trs.find((tr) => tr.firstChild?.firstChild?.textContent === h)?.textContent ?? '', HEAVY);
   expect(heavyRow).toContain('40.0%');
   await page.hover(`#flame g.frame[name="${HEAVY}"]`);
   await page.waitForFunction(() => (document.getElementById('details')?.textContent ?? '').includes('crunchNumbersHeavy'));
   expect(await page.textContent('#details')).toMatch(/crunchNumbersHeavy — \/app\/server\.js: 2\.40 s \(40\.0%\)/);
   mkdirSync(outputDir, { recursive: true });
   await page.waitForTimeout(800); // let the frames finish their transition before the picture
-  await page.screenshot({ path: join(outputDir, 'flamegraph.png'), fullPage: true });
+  await page.screenshot({ path: join(outputDir, 'flamegraph.png') });
 });
 
 browserTest('search highlights the heavy function', async () => {
@@ -184,10 +211,23 @@ browserTest('timeline, diff and leak views render', async () => {
   }, color);
   expect(await hue(fills[LIGHT]!)).toBe('red');
   expect(await hue(fills[HEAVY]!)).toBe('blue');
-  const diffRows = await page.$$eval('#diff-table tbody tr', (trs) => trs.map((tr) => [tr.firstChild?.textContent, tr.lastElementChild?.className]));
+  const diffRows = await page.$$eval('#diff-table tbody tr', (trs) => trs.map((tr) => [tr.firstChild?.textContent, tr.children[4]?.className]));
   expect(diffRows).toEqual(expect.arrayContaining([[LIGHT, 'num slower'], [HEAVY, 'num faster']]));
   await page.waitForTimeout(800); // let the frames finish their transition before the picture
-  await page.screenshot({ path: join(outputDir, 'diff.png'), fullPage: true });
+  await page.screenshot({ path: join(outputDir, 'diff.png') });
+
+  // By version: 1.0.0 against 2.0.0 finds the same change without picking times.
+  n = await loads();
+  await page.selectOption('#compareBy', 'version');
+  await page.waitForFunction(() => (document.getElementById('newValue') as HTMLSelectElement).options.length === 2);
+  expect(await page.inputValue('#baseValue')).toBe('1.0.0');
+  expect(await page.inputValue('#newValue')).toBe('2.0.0');
+  await page.click('#runDiff');
+  await loadsAfter(n);
+  const byVersion = await page.$$eval('#diff-table tbody tr', (trs) => trs.map((tr) => [tr.firstChild?.textContent, tr.children[4]?.textContent]));
+  expect(byVersion).toEqual(expect.arrayContaining([[LIGHT, expect.stringMatching(/^\+\d/)], [HEAVY, expect.stringMatching(/^-\d/)]]));
+  expect(await page.textContent('#diff-matching')).toMatch(/function name \+ file name/);
+  await page.selectOption('#compareBy', 'time');
 
   n = await loads();
   await page.click('#tabs button[data-tab="leaks"]');
@@ -196,6 +236,94 @@ browserTest('timeline, diff and leak views render', async () => {
   expect(leakNames[0]).toBe('leakyAppend');
   expect(pageErrors).toEqual([]);
   expect(dialogs).toEqual([]);
+});
+
+browserTest('time series: one bar per period, and dragging a range narrows every view', async () => {
+  let n = await loads();
+  await page.click('#tabs button[data-tab="flame"]');
+  await loadsAfter(n);
+  await page.waitForFunction(() => document.querySelectorAll('#strip rect.period').length === 6);
+  expect(await page.textContent('#status')).toMatch(/^6 profile/);
+  // Drag over the last three periods of the strip.
+  const bars = await page.$$eval('#strip rect.period', (rects) => rects.map((r) => {
+    const box = r.getBoundingClientRect();
+    return { x: box.x, y: box.y, width: box.width, height: box.height };
+  }));
+  const y = bars[5]!.y + bars[5]!.height / 2;
+  n = await loads();
+  await page.mouse.move(bars[3]!.x + 3, y);
+  await page.mouse.down();
+  await page.mouse.move(bars[5]!.x + bars[5]!.width - 3, y, { steps: 8 });
+  await page.mouse.up();
+  await loadsAfter(n);
+  expect(await page.inputValue('#range')).toBe('custom');
+  expect(await page.textContent('#status')).toMatch(/^3 profile/);
+  // The range holds for the other views too: the hotspots now show only the slow release.
+  const lightShare = await page.$$eval('#top-table tbody tr', (trs, l) => trs.find((tr) => tr.firstChild?.firstChild?.textContent === l)?.children[2]?.textContent, LIGHT);
+  expect(lightShare).toBe('80.0%');
+  await frameLabel('#flame', LIGHT);
+  expect(await inView('#flame g.frame')).toBe(true);
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(outputDir, 'range-selected.png') });
+
+  n = await loads();
+  await page.click('#tabs button[data-tab="series"]');
+  await loadsAfter(n);
+  const sampleTypes = await page.$$eval('#series svg.series', (svgs) => svgs.map((s) => s.getAttribute('data-sample-type')));
+  expect(sampleTypes).toEqual(expect.arrayContaining(['wall', 'inuse_space', 'timeline']));
+  expect(await page.$$eval('#series svg.series[data-sample-type="wall"] rect.period', (r) => r.length)).toBe(6);
+  await page.screenshot({ path: join(outputDir, 'time-series.png') });
+
+  n = await loads();
+  await page.click('#series .clearRange, .clearRange');
+  await loadsAfter(n);
+  expect(await page.inputValue('#range')).not.toBe('custom');
+});
+
+browserTest('sandwich: callers above and callees below one function, opened from the hotspot table', async () => {
+  let n = await loads();
+  await page.click('#tabs button[data-tab="flame"]');
+  await loadsAfter(n);
+  n = await loads();
+  await page.click(`#top-table button[aria-label="Sandwich view of handleCompute"]`);
+  await loadsAfter(n);
+  expect(await page.inputValue('#sandwichFunction')).toBe('handleCompute');
+  await frameLabel('#sandwich-callers', 'processRequest');
+  const callers = await frameNames('#sandwich-callers');
+  const callees = await frameNames('#sandwich-callees');
+  expect(callers).toEqual(expect.arrayContaining(['handleCompute', 'processRequest', '(root)']));
+  expect(callers).not.toContain(HEAVY);
+  expect(callees).toEqual(['handleCompute', HEAVY]);
+  expect(await page.textContent('#sandwich-summary')).toMatch(/^handleCompute — \/app\/server\.js: total 2\.40 s \(40\.0%\)/);
+  expect(await inView('#sandwich-callees g.frame')).toBe(true);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(outputDir, 'sandwich.png') });
+});
+
+browserTest('in-use heap is a level: the mean or latest snapshot, never the sum, and the page says which', async () => {
+  // Six snapshots of 5, 8, ... 20 MiB: the peak is 20 MiB, the mean 12.5 MiB, the sum would be 75 MiB.
+  let n = await loads();
+  await page.click('#tabs button[data-tab="flame"]');
+  await loadsAfter(n);
+  n = await loads();
+  await page.selectOption('#type', 'space');
+  await loadsAfter(n);
+  expect(await page.isVisible('#heapAgg')).toBe(true);
+  await page.waitForFunction(() => (document.getElementById('summary')?.textContent ?? '').includes('inuse_space'));
+  expect(await page.textContent('#summary')).toBe('12.5 MiB — inuse_space: mean of 6 snapshot(s) per process, not a sum');
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(outputDir, 'heap.png') });
+  n = await loads();
+  await page.selectOption('#heapAgg', 'latest');
+  await loadsAfter(n);
+  expect(await page.textContent('#summary')).toBe('20.0 MiB — inuse_space: latest snapshot of each process');
+  const leaky = await page.$$eval('#top-table tbody tr', (trs) => trs.find((tr) => tr.firstChild?.firstChild?.textContent === 'leakyAppend')?.children[1]?.textContent);
+  expect(leaky).toBe('18.0 MiB');
+  await page.selectOption('#heapAgg', 'mean');
+  n = await loads();
+  await page.selectOption('#type', 'wall');
+  await loadsAfter(n);
+  expect(await page.isVisible('#heapAgg')).toBe(false);
 });
 
 browserTest('everything the page loads comes from the viewer itself (works offline, no CDN)', async () => {
