@@ -87,9 +87,12 @@ function markInlining(rows: (DiffRow & { key: string })[], base: Side, next: Sid
     for (const calleeKey of callees) {
       const callee = byKey.get(calleeKey);
       if (!callee || Math.sign(callee.selfShareChange) === Math.sign(caller.selfShareChange)) continue;
-      // Inlining moves self time between the two; the caller's total (which includes the callee) stays.
+      // Inlining moves self time between the two. Its marks: the callee vanished from one side while
+      // its caller stayed, or the caller's total (which includes the callee) barely moved.
       const moved = Math.min(Math.abs(callee.selfShareChange), Math.abs(caller.selfShareChange));
-      if (Math.abs(caller.cumulativeShareChange) > moved / 4) continue;
+      const calleeOnOneSide = callee.baseCumulative === 0 || callee.newCumulative === 0;
+      const callerOnBoth = caller.baseCumulative > 0 && caller.newCumulative > 0;
+      if (!(callerOnBoth && calleeOnOneSide) && Math.abs(caller.cumulativeShareChange) > moved / 2) continue;
       caller.inliningSuspect = callee.name;
       callee.inliningSuspect = caller.name;
     }
