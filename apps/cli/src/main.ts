@@ -13,9 +13,9 @@ const commands = new Map<string, { run: Command; help: string; summary: string }
   ['run', { run: runCommand, help: runHelp, summary: 'run a Node program under the profiler and show its hotspots' }],
   ['top', { run: topCommand, help: topHelp, summary: 'the hottest functions in pprof files' }],
   ['diff', { run: diffCommand, help: diffHelp, summary: 'what got slower or faster between two sets of profiles' }],
-  ['export', { run: exportCommand, help: exportHelp, summary: 'a flame graph to share: one offline HTML file, speedscope JSON or collapsed stacks' }],
   ['leaks', { run: leaksCommand, help: leaksHelp, summary: 'heap leak suspects across consecutive heap profiles' }],
   ['serve', { run: serveCommand, help: serveHelp, summary: 'the local viewer: intake, store and flame graphs in the browser' }],
+  ['export', { run: exportCommand, help: exportHelp, summary: 'a flame graph to share: one offline HTML file, speedscope JSON or collapsed stacks' }],
 ]);
 
 export function mainHelp(): string {

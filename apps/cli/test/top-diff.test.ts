@@ -55,13 +55,13 @@ describe('vigil top', () => {
   });
 
   test('--help for every command, with examples', () => {
-    for (const command of ['run', 'top', 'diff', 'leaks', 'serve']) {
+    for (const command of ['run', 'top', 'diff', 'leaks', 'serve', 'export']) {
       const { code, stdout } = vigil([command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: vigil ${command}`);
       expect(stdout).toContain('Examples:');
     }
-    expect(vigil(['--help']).stdout).toMatch(/Commands:\n\s+run .*\n\s+top .*\n\s+diff .*\n\s+leaks .*\n\s+serve /);
+    expect(vigil(['--help']).stdout).toMatch(/Commands:\n\s+run .*\n\s+top .*\n\s+diff .*\n\s+leaks .*\n\s+serve .*\n\s+export /);
   });
 
   test('agrees with go tool pprof -top on the same file (skipped without go)', () => {
