@@ -15,7 +15,9 @@ let demo: ReturnType<typeof spawnSync>;
 beforeAll(() => {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (/^(DD_|VIGIL_)/.test(key) || key === 'NODE_OPTIONS') delete env[key];
-  demo = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'run-demo.js'), '--once', '--duration', '15', '--period', '5', '--data', dataDir], { encoding: 'utf8', env, timeout: 180_000 });
+  // The demo as users run it (30 s of load, 10 s periods): its leak must show in its own run, and
+  // the leak check needs a full GC between heap profiles, which a shorter run may not have.
+  demo = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'run-demo.js'), '--once', '--data', dataDir], { encoding: 'utf8', env, timeout: 180_000 });
 }, 200_000);
 
 test('pnpm demo --once finds every known hotspot and exits 0', () => {
@@ -32,7 +34,7 @@ browserTest('after the demo, the viewer shows computePrimes in the CPU flame gra
   const viewer = await startViewer({ port: 0, dataDir });
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vigil-chromium-')), {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1500, height: 900 },
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
@@ -40,7 +42,8 @@ browserTest('after the demo, the viewer shows computePrimes in the CPU flame gra
     const loads = async () => Number(await page.evaluate(() => document.body.dataset.loads ?? 0));
     const nextLoad = (before: number) => page.waitForFunction((n) => Number(document.body.dataset.loads ?? 0) > n, before);
     const frames = () => page.$$eval('#flame g.frame', (gs) => gs.map((g) => g.getAttribute('name') ?? ''));
-    await page.goto(viewer.url);
+    // The URL the demo prints, ?service= included.
+    await page.goto(`${viewer.url}/?service=vigil-demo`);
     await nextLoad(0);
     expect(await page.inputValue('#service')).toBe('vigil-demo');
     // As in Datadog's format, CPU time travels inside wall.pprof: the `cpu` sample type of the wall profile.
@@ -49,6 +52,9 @@ browserTest('after the demo, the viewer shows computePrimes in the CPU flame gra
     await page.selectOption('#sampleType', 'cpu');
     await nextLoad(n);
     await page.waitForSelector('#flame g.frame[name="computePrimes"]');
+    // The first screen answers "where does the time go": the root frame is in the window, not below it.
+    const root = await page.locator('#flame g.frame').first().boundingBox();
+    expect(root!.y + root!.height).toBeLessThanOrEqual(900);
 
     await page.fill('#search', 'computePrimes');
     await page.waitForFunction(() => document.querySelector('#flame g.frame[name="computePrimes"] rect')?.getAttribute('fill')?.toUpperCase() === '#E600E6');
@@ -69,7 +75,15 @@ browserTest('after the demo, the viewer shows computePrimes in the CPU flame gra
 
     mkdirSync(outputDir, { recursive: true });
     await page.waitForTimeout(800);
-    await page.screenshot({ path: join(outputDir, 'demo-flamegraph.png'), fullPage: true });
+    await page.screenshot({ path: join(outputDir, 'demo-flamegraph.png') });
+
+    // The demo's leak is found in the demo's own run (4 periods, the default minimum).
+    n = await loads();
+    await page.click('#tabs button[data-tab="leaks"]');
+    await nextLoad(n);
+    const suspects = await page.$$eval('#leaks-table td.fn', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(suspects.some((name) => name === 'rememberSession' || name === '/leak')).toBe(true);
+    await page.screenshot({ path: join(outputDir, 'demo-leaks.png') });
   } finally {
     await context.close();
     await viewer.close();

@@ -12,7 +12,7 @@ Heap leak suspects across consecutive heap profiles (space / inuse_space files, 
 period from 'vigil run'): allocation sites whose live bytes grow steadily, fastest first.
 
 Options:
-  --min-periods <n>       fewest consecutive profiles before anything is called a leak (default 5)
+  --min-periods <n>       fewest consecutive profiles before anything is called a leak (default 4)
   --min-growth-mb <mb>    smallest growth of live memory that counts (default 1)
   --json                  print JSON for machines
   -h, --help              this help
@@ -29,7 +29,7 @@ export function leaksCommand(argv: string[], out: (text: string) => void): void 
   });
   if (values.help) return out(leaksHelp);
   if (positionals.length === 0) throw new UsageError('vigil leaks needs heap profile files or folders\n\n' + leaksHelp);
-  const minPeriods = intOption('--min-periods', values['min-periods'], 5);
+  const minPeriods = intOption('--min-periods', values['min-periods'], 4);
   const minGrowthBytes = numberOption('--min-growth-mb', values['min-growth-mb'], 1) * 1024 * 1024;
   const heapProfiles = loadProfiles(positionals).map((l) => l.profile).filter((p) => sampleTypeIndex(p, 'inuse_space') >= 0);
   if (heapProfiles.length === 0) throw new UsageError('none of these files is a heap profile (no inuse_space sample type)');
