@@ -179,3 +179,24 @@ test("Vigil's own work is marked, down to what it calls, but a handler it wraps 
   expect(row('#parseMap')).toMatchObject({ self: 2 * S, vigil: 2 * S });
   expect(row('compute')).toMatchObject({ self: 6 * S, vigil: 0 });
 });
+
+test('leaks: growth with no full GC between the profiles is listed as not yet confirmed, never as a suspect', async () => {
+  const noFullGc = (startMs: number, leakyBytes: number) => {
+    const b = new ProfileBuilder({
+      sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']],
+      timeNanos: BigInt(startMs) * 1_000_000n, durationNanos: 60_000_000_000n,
+      comments: ['vigil.gc time_share=0.01 pause_ns=600000000 period_ns=60000000000 pauses=40 dropped=0 major_gcs=0'],
+    });
+    b.addSample([{ name: 'rememberSession', file: '/app/service.js', line: 9 }], [Math.round(leakyBytes / 1024), leakyBytes]);
+    b.addSample([{ name: 'steady', file: '/app/service.js', line: 20 }], [100, 2 * MiB]);
+    return b.build();
+  };
+  for (let i = 0; i < 4; i++) await upload({ space: gz(noFullGc(T0 + i * MIN, (i + 1) * 10 * MiB)) }, T0 + i * MIN, 'young', { 'runtime-id': 'young-1' });
+  const { groups } = await api('leaks?service=young');
+  expect(groups).toHaveLength(1);
+  expect(groups[0].suspects).toEqual([]);
+  expect(groups[0].unconfirmed.map((s: { name: string }) => s.name)).toEqual(['rememberSession']);
+  // Where a full GC did prove it, the site is a suspect and nothing is listed as unconfirmed.
+  const proven = await api('leaks?service=heapy');
+  expect(proven.groups.every((g: { unconfirmed: unknown[] }) => g.unconfirmed.length === 0)).toBe(true);
+});

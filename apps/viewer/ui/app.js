@@ -674,14 +674,32 @@
         body.appendChild(row);
       }
     }
-    if (count === 0) {
+    let unconfirmed = 0;
+    for (const group of result.groups) {
+      for (const s of group.unconfirmed || []) {
+        unconfirmed++;
+        const row = document.createElement('tr');
+        row.className = 'unconfirmed';
+        row.appendChild(el('td', '?', 'num'));
+        const name = el('td', s.name, 'fn');
+        name.title = (s.heaviestStack || []).join('\n');
+        row.appendChild(name);
+        row.appendChild(el('td', s.file ? `${s.file}${s.line ? `:${s.line}` : ''}` : ''));
+        row.appendChild(el('td', formatValue(s.growthBytesPerMinute, 'bytes'), 'num'));
+        row.appendChild(el('td', `${formatValue(s.firstBytes, 'bytes')} → ${formatValue(s.lastBytes, 'bytes')}`, 'num'));
+        row.appendChild(el('td', s.periods, 'num'));
+        row.appendChild(el('td', `${group.process} — not yet confirmed: no full GC between these profiles`));
+        body.appendChild(row);
+      }
+    }
+    if (count === 0 && unconfirmed === 0) {
       const row = document.createElement('tr');
       const cell = el('td', `No leak suspects (${result.groups.reduce((n, g) => n + g.profileCount, 0)} heap profile(s) examined).`, 'hint');
       cell.colSpan = 7;
       row.appendChild(cell);
       body.appendChild(row);
     }
-    setStatus(`${count} suspect(s)`);
+    setStatus(`${count} suspect(s)${unconfirmed ? `, ${unconfirmed} growing but not yet confirmed` : ''}`);
   }
 
   // ---------- profiles ----------

@@ -6,6 +6,12 @@ export interface LeakGroup {
   process: string;
   profileCount: number;
   suspects: LeakSuspect[];
+  /**
+   * When nothing is confirmed: sites that grew in every profile but with no full GC between the
+   * profiles to prove the growth is retained (young processes, short runs). Shown apart, as "not
+   * yet confirmed", so a short run still points at its likely leak without calling it one.
+   */
+  unconfirmed: LeakSuspect[];
 }
 
 /**
@@ -36,7 +42,9 @@ export async function leakSuspects(store: ProfileStore, refs: readonly ProfileRe
         // deleted by retention meanwhile
       }
     }
-    groups.push({ process, profileCount: profiles.length, suspects: findLeakSuspects(profiles, options) });
+    const suspects = findLeakSuspects(profiles, options);
+    const unconfirmed = suspects.length === 0 && options.requireMajorGc !== false ? findLeakSuspects(profiles, { ...options, requireMajorGc: false }) : [];
+    groups.push({ process, profileCount: profiles.length, suspects, unconfirmed });
   }
   return groups.sort((a, b) => b.suspects.length - a.suspects.length || b.profileCount - a.profileCount);
 }
