@@ -1,4 +1,4 @@
-import { sampleTypesOf, type Profile } from '@vigil/core';
+import { sampleTypeIndex, sampleTypesOf, type Profile } from '@vigil/core';
 import { UsageError } from './usage-error';
 
 /** Short names people type for the sample types our collectors write. */
@@ -24,7 +24,10 @@ export function availableSampleTypes(profiles: readonly Profile[]): string[] {
 export function resolveSampleType(profiles: readonly Profile[], requested: string | undefined): { type: string; unit: string } {
   const available = availableSampleTypes(profiles);
   const unitOf = (type: string) => {
-    for (const p of profiles) for (const [t, unit] of sampleTypesOf(p)) if (t === type) return unit;
+    for (const p of profiles) {
+      const index = sampleTypeIndex(p, type);
+      if (index >= 0) return sampleTypesOf(p)[index]![1];
+    }
     return '';
   };
   if (requested === undefined) {

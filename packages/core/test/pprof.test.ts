@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   addLabels, decodeProfile, encodeProfile, encodeProfileSync, isGzip, mergeProfiles, ProfileBuilder, ProfileReader,
-  sampleTypesOf, totalsByFunction,
+  sampleTypeIndex, sampleTypesOf, totalsByFunction,
 } from '@vigil/core';
 
 const main = { name: 'main', file: '/app/main.js', line: 1 };
@@ -87,4 +87,11 @@ describe('pprof helpers', () => {
     expect(out).toMatch(/70ns\s+70\.00%.*\bhot\b/);
     expect(out).toMatch(/30ns\s+30\.00%.*\bcold\b/);
   });
+});
+
+test('a sample type named twice with two units is read as the time, not the count (io-wait)', () => {
+  const profile = new ProfileBuilder({ sampleTypes: [['io-wait', 'count'], ['io-wait', 'nanoseconds'], ['sample', 'count']] }).build();
+  expect(sampleTypeIndex(profile, 'io-wait')).toBe(1);
+  expect(sampleTypeIndex(profile, 'sample')).toBe(2);
+  expect(sampleTypeIndex(profile, 'cpu')).toBe(-1);
 });

@@ -11,9 +11,18 @@ export function sampleTypesOf(profile: Profile): SampleTypeSpec[] {
   return profile.sampleType.map((t) => [stringAt(profile, t.type), stringAt(profile, t.unit)] as const);
 }
 
-/** Index of the sample type named `type` (e.g. 'cpu'), or -1. */
+/**
+ * Index of the sample type named `type` (e.g. 'cpu'), or -1. A name listed twice with two units
+ * (`io-wait/count` and `io-wait/nanoseconds`) means the one in nanoseconds or bytes: a time, not a count.
+ */
 export function sampleTypeIndex(profile: Profile, type: string): number {
-  return profile.sampleType.findIndex((t) => stringAt(profile, t.type) === type);
+  let found = -1;
+  profile.sampleType.forEach((t, index) => {
+    if (stringAt(profile, t.type) !== type) return;
+    const unit = stringAt(profile, t.unit);
+    if (found < 0 || unit === 'nanoseconds' || unit === 'bytes') found = index;
+  });
+  return found;
 }
 
 /** A reader that resolves sample stacks and labels to names, with lookups built once. */
