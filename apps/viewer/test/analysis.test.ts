@@ -200,3 +200,12 @@ test('leaks: growth with no full GC between the profiles is listed as not yet co
   const proven = await api('leaks?service=heapy');
   expect(proven.groups.every((g: { unconfirmed: unknown[] }) => g.unconfirmed.length === 0)).toBe(true);
 });
+
+test("the sandwich marks Vigil's frames as the flame graph does, callers included", async () => {
+  const result = await api('sandwich?service=marked&type=wall&function=handler');
+  // callers: handler <- run <- withSpanLabels <- main. The wrapper and the Node frame it calls are Vigil's; the app's handler and main are not.
+  const chain: FlameNode[] = [];
+  for (let node: FlameNode | undefined = result.callers; node; node = node.children[0]) chain.push(node);
+  expect(chain.map((n) => [n.name, n.vigil === true])).toEqual([['handler', false], ['run', true], ['withSpanLabels', true], ['main', false]]);
+  expect(result.callees.vigil).toBeUndefined();
+});

@@ -30,12 +30,15 @@ export class FlameTreeBuilder {
   private readonly root: BuildNode = { name: 'all', file: '', value: 0, delta: 0, vigil: false, children: new Map() };
   private nodeCount = 1;
 
-  /** Adds `value` along a stack given leaf first (as pprof stores it); `delta` feeds the diff view. */
-  add(stackLeafFirst: readonly (Frame & { key?: string })[], value: number, delta = 0): void {
+  /**
+   * Adds `value` along a stack given leaf first (as pprof stores it); `delta` feeds the diff view.
+   * `vigil` flags Vigil's own frames, index for index; a caller that reorders a real stack (the
+   * sandwich's callers) passes the flags of the real stack, reordered the same way.
+   */
+  add(stackLeafFirst: readonly (Frame & { key?: string })[], value: number, delta = 0, vigil: readonly boolean[] | undefined = vigilFrames(stackLeafFirst)): void {
     let node = this.root;
     node.value += value;
     node.delta += delta;
-    const vigil = vigilFrames(stackLeafFirst);
     for (let i = stackLeafFirst.length - 1; i >= 0; i--) {
       const frame = stackLeafFirst[i]!;
       const key = frame.key ?? `${frame.name}\u0000${frame.file ?? ''}`;

@@ -2,6 +2,7 @@ import type { ProfileRef, ProfileStore } from '../store/profile-store';
 import { FlameTreeBuilder, type FlameNode } from './flame-tree';
 import { aggregationOf, type LevelAggregation } from './level-aggregation';
 import { resolveSampleType, walkSamples } from './sample-walk';
+import { vigilFrames } from './vigil-frames';
 
 export interface SandwichResult {
   sampleType: string;
@@ -51,8 +52,9 @@ export async function sandwich(
     if (!matchedFile) matchedFile = stack[outermost]!.file ?? '';
     if (outermost === 0) self += value;
     // The builders take stacks leaf first and grow the tree from the array's end.
-    callees.add(stack.slice(0, outermost + 1), value);
-    callers.add(stack.slice(outermost).reverse(), value);
+    const vigil = vigilFrames(stack);
+    callees.add(stack.slice(0, outermost + 1), value, 0, vigil?.slice(0, outermost + 1));
+    callers.add(stack.slice(outermost).reverse(), value, 0, vigil?.slice(outermost).reverse());
   }, aggregation);
   const calleeTree = mergeRoots(callees.build(), functionName);
   return {
