@@ -257,6 +257,8 @@ browserTest('time series: one bar per period, and dragging a range narrows every
   await page.mouse.up();
   await loadsAfter(n);
   expect(await page.inputValue('#range')).toBe('custom');
+  // The strip keeps showing the whole preset range, with the selection drawn on it.
+  await page.waitForFunction(() => document.querySelectorAll('#strip rect.period').length === 6 && document.querySelector('#strip .brush rect.selection')?.getAttribute('width') !== null);
   expect(await page.textContent('#status')).toMatch(/^3 profile/);
   // The range holds for the other views too: the hotspots now show only the slow release.
   const lightShare = await page.$$eval('#top-table tbody tr', (trs, l) => trs.find((tr) => tr.firstChild?.firstChild?.textContent === l)?.children[2]?.textContent, LIGHT);

@@ -114,7 +114,8 @@
 
   /** The preset range (ignoring a dragged one): the span the time series charts show. */
   function presetRangeParams() {
-    const range = $('range').value;
+    // While a dragged range is active, the preset it was dragged on still frames the charts.
+    const range = $('range').value === 'custom' ? (state.presetRange || 'all') : $('range').value;
     const ms = { '15m': 9e5, '1h': 36e5, '6h': 216e5, '24h': 864e5, '7d': 6048e5 }[range];
     if (!ms) return {};
     const now = Date.now();
