@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate/waitForFunction run in the browser, hence the DOM types.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeProfileSync, ProfileBuilder } from '@vigil/core';
