@@ -1,4 +1,4 @@
-import { totalsByFunction, ProfileReader } from '@vigil/core';
+import { totalsByFunction, ProfileReader, sampleTypeIndex, sampleTypesOf } from '@vigil/core';
 import { goPprofTop, hasGo, profilesOf, runFixture } from './helpers';
 
 function sumBy(profiles: ReturnType<typeof profilesOf>, type: string, name: string): { value: number; total: number } {
@@ -56,8 +56,8 @@ describe('wall()', () => {
     const byKind: Record<string, Record<string, number>> = {};
     for (const { profile } of ioWaits) {
       const reader = new ProfileReader(profile);
-      // io-wait/count and io-wait/nanoseconds share a type name: the unit tells them apart.
-      const nanos = profile.sampleType.findIndex((t) => profile.stringTable.strings[Number(t.unit)] === 'nanoseconds');
+      const nanos = sampleTypeIndex(profile, 'io-wait-time');
+      expect(sampleTypesOf(profile)).toEqual([['io-wait', 'count'], ['io-wait-time', 'nanoseconds']]);
       for (const sample of profile.sample) {
         const kind = String(reader.labels(sample)['io kind']);
         const names = reader.stack(sample).map((f) => f.name);
@@ -72,9 +72,9 @@ describe('wall()', () => {
     close(byKind.fs?.readSlowFile, truth.fileMs);
     close(byKind.timer?.waitOnTimer, truth.timerMs);
     if (hasGo()) {
-      const top = goPprofTop(ioWaits[0]!.file, 'io-wait');
+      const top = goPprofTop(ioWaits[0]!.file, 'io-wait-time');
       expect(top.status).toBe(0);
-      expect(top.output).toMatch(/Type: io-wait/);
+      expect(top.output).toMatch(/Type: io-wait-time/);
     }
   });
 
