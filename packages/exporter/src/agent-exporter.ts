@@ -19,7 +19,10 @@ export interface AgentExporterOptions extends NetworkExporterOptions {
   apiKey?: string;
   /** Datadog site for agentless mode (DD_SITE), default datadoghq.com. */
   site?: string;
-  /** Agentless intake origin, default `https://intake.profile.{site}` (override for proxies and tests). */
+  /**
+   * Agentless intake origin, default VIGIL_PROFILING_INTAKE_URL, else `https://intake.profile.{site}`
+   * (override it to go through a proxy or a relay of your own).
+   */
   intakeUrl?: string;
   /** Put the host name in the event's `info.platform` (DD_TRACE_REPORT_HOSTNAME). */
   reportHostname?: boolean;
@@ -45,6 +48,10 @@ export class AgentExporter extends NetworkExporter {
   readonly name: string;
   /** True when sending to the intake with an API key. */
   readonly agentless: boolean;
+  /** Where uploads go: the agent's or the intake's origin (`http://127.0.0.1:8126`, `https://intake.profile.datadoghq.com`). */
+  get destination(): string {
+    return this.transport.target.display;
+  }
   private readonly apiKey: string | undefined;
   private readonly path: string;
   private readonly reportHostname: boolean;
@@ -59,7 +66,9 @@ export class AgentExporter extends NetworkExporter {
     const wantsAgentless = options.agentless ?? (config.agentless || readBool(options.env ?? process.env, 'DD_AGENTLESS_ENABLED'));
     const agentless = wantsAgentless && apiKey !== undefined && apiKey !== '';
     const site = options.site ?? config.site;
-    const url = agentless ? (options.intakeUrl ?? `https://intake.profile.${site}`) : (options.url ?? config.agentUrl);
+    const env = options.env ?? process.env;
+    const intakeUrl = options.intakeUrl ?? (env.VIGIL_PROFILING_INTAKE_URL || `https://intake.profile.${site}`);
+    const url = agentless ? intakeUrl : (options.url ?? config.agentUrl);
     super(parseTarget(url), { ...options, uploadTimeoutMs: options.uploadTimeoutMs ?? config.uploadTimeoutMs });
     this.agentless = agentless;
     this.apiKey = agentless ? apiKey : undefined;
