@@ -19,7 +19,8 @@ export function processTags(options: { entrypoint?: string; cwd?: string; servic
     ['entrypoint.name', basename(entrypoint, extname(entrypoint)) || undefined],
     ['entrypoint.type', 'script'],
     ['entrypoint.workdir', basename(cwd) || undefined],
-    ['package.json.name', packageName(entrypoint ? dirname(entrypoint) : cwd)],
+    // dd-trace-js looks above the main script, or above the working directory when it loads first.
+    ['package.json.name', (entrypoint ? packageName(dirname(entrypoint)) : undefined) ?? packageName(cwd)],
     options.serviceInferred ? ['svc.auto', options.service] : ['svc.user', 'true'],
   ];
   return tags.filter((t): t is [string, string] => t[1] !== undefined && t[1] !== '').map(([k, v]) => `${k}:${sanitize(v)}`).join(',');

@@ -269,4 +269,32 @@ describe(`Datadog conformance with the real ${ddTraceModule} (Node ${nodeMajor})
     expect(Number(ourEvents.period)).toBe(1);
     expect(labelKinds(ourEvents).get('end_timestamp_ns')).toBe('num');
   });
+
+  // Agentless: released dd-trace (5.x, 6.x) has no agentless profiling (with DD_AGENTLESS_ENABLED
+  // it drops its profiling exporter); its agentless change (DataDog/dd-trace-js 896fe3ab, not in a
+  // release yet) posts the same body to https://intake.profile.{DD_SITE}/api/v2/profile with a
+  // `dd-api-key` header, and lets no one override that URL. So the body is checked against
+  // dd-trace's agent upload, and Vigil's intake URL is pointed at the capturing server with
+  // VIGIL_PROFILING_INTAKE_URL (which exists for proxies and relays).
+  test('agentless: the same event and attachments to /api/v2/profile with DD-API-KEY', async () => {
+    const apiKey = '0123456789abcdef0123456789abcdef';
+    const run = await runApp(vigilRegister, {
+      ...commonEnv('http://127.0.0.1:9'), // an agent that is not there: nothing may go to it
+      DD_PROFILING_AGENTLESS: 'true',
+      DD_API_KEY: apiKey,
+      DD_SITE: 'datadoghq.eu',
+      VIGIL_PROFILING_INTAKE_URL: agentUrl,
+      APP_RUN_MS: '2500',
+    });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const uploads = agent.uploads.splice(0);
+    expect(uploads.length).toBeGreaterThan(0);
+    for (const u of uploads) {
+      expect(u.url).toBe('/api/v2/profile');
+      expect(u.headers['dd-api-key']).toBe(apiKey);
+    }
+    const keys = allKeys(uploads);
+    const missing = [...allKeys(ddTrace)].filter((k) => !keys.has(k) && !allowed(k)).sort();
+    expect(missing).toEqual([]);
+  }, 60_000);
 });
