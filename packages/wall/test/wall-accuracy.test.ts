@@ -56,8 +56,9 @@ describe('wall()', () => {
     const byKind: Record<string, Record<string, number>> = {};
     for (const { profile } of ioWaits) {
       const reader = new ProfileReader(profile);
-      const nanos = sampleTypeIndex(profile, 'io-wait-time');
-      expect(sampleTypesOf(profile)).toEqual([['io-wait', 'count'], ['io-wait-time', 'nanoseconds']]);
+      // Distinct type names: `io-wait` is the time, `io-wait-count` the number of waits.
+      expect(sampleTypesOf(profile)).toEqual([['io-wait-count', 'count'], ['io-wait', 'nanoseconds']]);
+      const nanos = sampleTypeIndex(profile, 'io-wait');
       for (const sample of profile.sample) {
         const kind = String(reader.labels(sample)['io kind']);
         const names = reader.stack(sample).map((f) => f.name);
@@ -72,9 +73,9 @@ describe('wall()', () => {
     close(byKind.fs?.readSlowFile, truth.fileMs);
     close(byKind.timer?.waitOnTimer, truth.timerMs);
     if (hasGo()) {
-      const top = goPprofTop(ioWaits[0]!.file, 'io-wait-time');
+      const top = goPprofTop(ioWaits[0]!.file, 'io-wait');
       expect(top.status).toBe(0);
-      expect(top.output).toMatch(/Type: io-wait-time/);
+      expect(top.output).toMatch(/Type: io-wait/);
     }
   });
 

@@ -116,8 +116,8 @@ export class IoWaitTracker implements Disposable {
   }
 
   /**
-   * The waits that finished since the previous call, as a pprof profile (`io-wait/count` +
-   * `io-wait-time/nanoseconds`, estimated from the samples), or undefined when there were none.
+   * The waits that finished since the previous call, as a pprof profile (`io-wait-count/count` +
+   * `io-wait/nanoseconds`, estimated from the samples), or undefined when there were none.
    * Each stack gets the operation as its leaf frame (`fs.readFile`), mapped through `sourceMaps`.
    */
   takeProfile(labels: Readonly<Record<string, string>>, sourceMaps: SourceMapResolver | undefined, loadMaps: 'none' | 'sync' = 'none'): Profile | undefined {
@@ -130,13 +130,13 @@ export class IoWaitTracker implements Disposable {
     if (aggregates.size === 0) return undefined;
     if (sourceMaps && loadMaps === 'sync') sourceMaps.prepareSync(filesOf(aggregates));
     const builder = new ProfileBuilder({
-      // Distinct type names, so `go tool pprof -sample_index=io-wait-time` picks the nanoseconds.
-      sampleTypes: [['io-wait', 'count'], ['io-wait-time', 'nanoseconds']],
-      periodType: ['io-wait-time', 'nanoseconds'],
+      // Distinct type names, so `go tool pprof -sample_index=io-wait` picks the nanoseconds.
+      sampleTypes: [['io-wait-count', 'count'], ['io-wait', 'nanoseconds']],
+      periodType: ['io-wait', 'nanoseconds'],
       period: 1,
       timeNanos: BigInt(startMs) * 1_000_000n,
       durationNanos: Math.max(0, this.windowStartMs - startMs) * 1_000_000,
-      defaultSampleType: 'io-wait-time',
+      defaultSampleType: 'io-wait',
       comments: dropped > 0 ? [`vigil: ${dropped} waits beyond ${this.options.maxStacks} distinct stacks were merged into (other stacks)`] : [],
     });
     for (const aggregate of aggregates.values()) {
