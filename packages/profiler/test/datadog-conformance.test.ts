@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import { decodeProfile, ProfileReader, sampleTypesOf, stringAt, type Profile } from '@vigil/core';
 
 // Conformance with a real Datadog client: the current dd-trace (6.x; it needs Node >= 22, and on
@@ -98,7 +99,9 @@ function commonEnv(agentUrl: string): Record<string, string> {
   return {
     DD_PROFILING_ENABLED: 'true',
     DD_TRACE_AGENT_URL: agentUrl,
-    DD_PROFILING_UPLOAD_PERIOD: '1',
+    // Two seconds: short enough for several uploads, long enough that a loaded CI machine encodes and
+    // uploads within the period (the upload timeout is capped at it).
+    DD_PROFILING_UPLOAD_PERIOD: '2',
     DD_SERVICE: 'conformance',
     DD_ENV: 'test',
     DD_VERSION: '1.2.3',
@@ -107,7 +110,7 @@ function commonEnv(agentUrl: string): Record<string, string> {
     DD_GIT_REPOSITORY_URL: GIT_URL,
     DD_GIT_COMMIT_SHA: GIT_SHA,
     UV_THREADPOOL_SIZE: '8',
-    APP_RUN_MS: '3500',
+    APP_RUN_MS: '5000',
   };
 }
 
@@ -166,6 +169,9 @@ function threadNames(profile: Profile): Set<string> {
 function firstProfile(uploads: Upload[], file: string): Profile {
   const data = uploads.find((u) => u.files.has(file))?.files.get(file);
   if (!data) throw new Error(`no upload carried ${file}`);
+  // dd-trace compresses with zstd where Node has it (its `uploadCompression` setting says which).
+  const zstd = (zlib as { zstdDecompressSync?: (b: Buffer) => Buffer }).zstdDecompressSync;
+  if (data.readUInt32LE(0) === 0xfd2fb528 && zstd) return decodeProfile(zstd(data));
   return decodeProfile(data);
 }
 
@@ -284,7 +290,7 @@ describe(`Datadog conformance with the real ${ddTraceModule} (Node ${nodeMajor})
       DD_API_KEY: apiKey,
       DD_SITE: 'datadoghq.eu',
       VIGIL_PROFILING_INTAKE_URL: agentUrl,
-      APP_RUN_MS: '2500',
+      APP_RUN_MS: '4500',
     });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     const uploads = agent.uploads.splice(0);
