@@ -89,7 +89,9 @@ function runApp(preload: string, env: Record<string, string>): Promise<{ code: n
     const child = spawn(process.execPath, ['--require', preload, app], { cwd: join(__dirname, '..'), env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stderr }));
+    // Node 26 deprecates module.register(), which @vigil/lock's ESM hook still calls: that warning
+    // is register.test.ts's concern, not this comparison's.
+    child.on('exit', (code) => resolve({ code, stderr: stderr.split('\n').filter((l) => !/DEP0205|--trace-deprecation/.test(l)).join('\n').trim() }));
   });
 }
 
@@ -269,7 +271,11 @@ describe(`Datadog conformance with the real ${ddTraceModule} (Node ${nodeMajor})
     const endNs = Date.parse(String(upload.event.end)) * 1e6;
     for (const stamp of stamps) expect(stamp >= startNs - 1e9 && stamp <= endNs + 1e9).toBe(true);
 
-    expect(sampleTypesOf(firstProfile(vigil, 'space.pprof'))).toEqual(sampleTypesOf(firstProfile(ddTrace, 'space.pprof')));
+    // On Node 26 dd-trace's heap profile also carries alloc_* types; Vigil records allocations only
+    // when asked (VIGIL_HEAP_ALLOCATIONS), since they cost more: the inuse_* types must match.
+    const inuse = (p: Profile) => sampleTypesOf(p).filter(([type]) => type.startsWith('inuse_'));
+    expect(inuse(firstProfile(vigil, 'space.pprof'))).toEqual(inuse(firstProfile(ddTrace, 'space.pprof')));
+    expect(inuse(firstProfile(vigil, 'space.pprof'))).toHaveLength(2);
     const ourEvents = firstProfile(vigil, 'events.pprof');
     expect(Number(ourEvents.period)).toBe(Number(firstProfile(ddTrace, 'events.pprof').period));
     expect(Number(ourEvents.period)).toBe(1);
