@@ -250,11 +250,7 @@ describe(`Datadog conformance with the real ${ddTraceModule} (Node ${nodeMajor})
     const ourWall = firstProfile(vigil, 'wall.pprof');
     expect(sampleTypesOf(ourWall)).toEqual(sampleTypesOf(ddWall));
     const ourLabels = labelKinds(ourWall);
-    for (const [key, kind] of labelKinds(ddWall)) {
-      // `os thread id` needs the native thread id, which the shared sampler does not expose yet.
-      if (key === 'os thread id') continue;
-      expect([key, ourLabels.get(key)]).toEqual([key, kind]);
-    }
+    for (const [key, kind] of labelKinds(ddWall)) expect([key, ourLabels.get(key)]).toEqual([key, kind]);
     expect(ourLabels.get('end_timestamp_ns')).toBe('num');
     expect(threadNames(ourWall)).toContain('Main Event Loop');
     expect(threadNames(ddWall)).toContain('Main Event Loop');
