@@ -15,7 +15,9 @@ export { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryable, parseRetryAfterMs } 
 export type { RetryPolicy } from './retry-policy';
 export { buildMultipart } from './multipart';
 export type { MultipartPart } from './multipart';
-export { datadogAttachments, datadogEvent } from './datadog-event';
+export { datadogAttachments, datadogEvent, datadogProcessFacts, MISSING_SOURCE_MAPS_COMMENT } from './datadog-event';
+export type { DatadogAttachment, DatadogEventOptions, DatadogProcessFacts } from './datadog-event';
 export { unionProfiles, unionProfilesAsync } from './union-profiles';
+export type { UnionInput } from './union-profiles';
 export { encodePprof, encodePprofSync } from './pprof-encoding';
 export * from './otlp';
