@@ -1,6 +1,7 @@
 import { PROFILER_VERSION, readEnvConfig, type NamedProfile, type ProfileBatch } from '@vigil/core';
 import { containerHeaders, containerIdentity } from './container-identity';
-import { datadogAttachments, datadogEvent, datadogProcessFacts, type DatadogAttachment, type DatadogProcessFacts } from './datadog-event';
+import { datadogAttachments, datadogEvent, type DatadogAttachment } from './datadog-event';
+import { datadogProcessFacts, type DatadogProcessFacts } from './datadog-process-facts';
 import { parseTarget, type HttpRequest } from './http-transport';
 import { buildMultipart, type MultipartPart } from './multipart';
 import { NetworkExporter, type NetworkExporterOptions } from './network-exporter';
