@@ -187,7 +187,9 @@ describe(`Datadog conformance with the real ${ddTraceModule} (Node ${nodeMajor})
     agent = new CapturingAgent();
     agentUrl = await agent.listen();
     const env = commonEnv(agentUrl);
-    const ddRun = await runApp(ddTraceInit, { ...env, DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false', DD_REMOTE_CONFIGURATION_ENABLED: 'false' });
+    // The tracer's other features stay quiet (they talk to the same local agent anyway).
+    const quiet = { DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false', DD_REMOTE_CONFIGURATION_ENABLED: 'false', DD_CRASHTRACKING_ENABLED: 'false', DD_RUNTIME_METRICS_ENABLED: 'false' };
+    const ddRun = await runApp(ddTraceInit, { ...env, ...quiet });
     expect(ddRun.code).toBe(0);
     ddTrace = agent.uploads.splice(0);
     const vigilRun = await runApp(vigilRegister, env);
