@@ -86,10 +86,11 @@ describe('agentExporter', () => {
   test('one upload per period: profiles with their own tags (a worker, the heap) stay in it, their tags become sample labels', async () => {
     const exporter = agentExporter({ url, env: {} });
     const mainThread = { 'thread id': '0', 'thread name': 'Main Event Loop' };
+    const worker = wallProfile();
     const batch = batchOf([
       { type: 'wall', profile: wallProfile() },
       { type: 'cpu', profile: cpuProfile() },
-      { type: 'wall', profile: wallProfile(), tags: { 'thread id': '7', 'thread name': 'Worker #7 Event Loop' } },
+      { type: 'wall', profile: worker, tags: { 'thread id': '7', 'thread name': 'Worker #7 Event Loop' } },
       { type: 'space', profile: heapProfile(), tags: mainThread },
       { type: 'events', profile: eventsProfile(), tags: mainThread },
     ]);
@@ -110,6 +111,9 @@ describe('agentExporter', () => {
     expect(byThread.get('Worker #7 Event Loop')).toBe(100_000_000);
     const space = decodeProfile(part(server.accepted[0]!, 'space.pprof').data);
     expect(totalsByLabel(space, 'inuse_space', 'thread name').get('Main Event Loop')).toBe(4096);
+    // The batch's profiles are shared with other exporters: the labels went on copies.
+    expect(worker.sample.every((sample) => sample.label.length === 0)).toBe(true);
+    expect(worker.stringTable.strings).not.toContain('thread id');
   });
 
   test('profile_seq counts uploads from 0, one by one, whatever the period numbers', async () => {
