@@ -27,9 +27,14 @@ function currentThreadName(): string {
   return named && named !== 'WorkerThread' ? named : `Worker ${threadId}`;
 }
 
-/** The `thread id` / `thread name` labels every sample of a thread carries (main thread: 0 / Main). */
+/**
+ * The `thread id` / `thread name` labels every sample of a thread carries, named as dd-trace-js
+ * names the JavaScript thread so Datadog's thread filters match: `0` / `Main Event Loop`,
+ * `3` / `Worker #3 Event Loop`, or a named worker's name + ` Event Loop`.
+ */
 export function threadLabels(runtime: Pick<RuntimeInfo, 'threadId' | 'threadName'> = runtimeInfo()): Record<string, string> {
-  return { 'thread id': String(runtime.threadId), 'thread name': runtime.threadName };
+  const base = runtime.threadName === `Worker ${runtime.threadId}` ? `Worker #${runtime.threadId}` : runtime.threadName;
+  return { 'thread id': String(runtime.threadId), 'thread name': `${base} Event Loop` };
 }
 
 /** The runtime facts of the current thread, computed once. */

@@ -40,13 +40,17 @@ describe('cpu()', () => {
       expect(burn!.cumulative / totals.total).toBeGreaterThan(0.5);
       const reader = new ProfileReader(profile);
       for (const sample of profile.sample) {
-        expect(reader.labels(sample)).toMatchObject({ 'thread id': String(threadId), 'thread name': `Worker ${threadId}` });
+        expect(reader.labels(sample)).toMatchObject({ 'thread id': String(threadId), 'thread name': `Worker #${threadId} Event Loop` });
       }
     }
     for (const { profile } of mainProfiles) {
       expect(totalsByFunction(profile, 'cpu').functions.find((f) => f.name === 'burnInWorker')).toBeUndefined();
       const reader = new ProfileReader(profile);
-      for (const sample of profile.sample) expect(reader.labels(sample)).toMatchObject({ 'thread id': '0', 'thread name': 'Main' });
+      for (const sample of profile.sample) {
+        // The process's other threads' CPU is not the main thread's: it has its own thread name.
+        const nonJs = reader.stack(sample)[0]?.name === '(non-JS threads)';
+        expect(reader.labels(sample)).toMatchObject(nonJs ? { 'thread id': 'NA', 'thread name': 'Non-JS threads' } : { 'thread id': '0', 'thread name': 'Main Event Loop' });
+      }
     }
   });
 

@@ -1,10 +1,12 @@
 import { PROFILER_VERSION, readEnvConfig, type NamedProfile, type ProfileBatch } from '@vigil/core';
+import { containerHeaders, containerIdentity } from './container-identity';
 import { datadogAttachments, datadogEvent, type DatadogAttachment } from './datadog-event';
+import { datadogProcessFacts, type DatadogProcessFacts } from './datadog-process-facts';
 import { parseTarget, type HttpRequest } from './http-transport';
 import { buildMultipart, type MultipartPart } from './multipart';
 import { NetworkExporter, type NetworkExporterOptions } from './network-exporter';
 import { encodePprof, encodePprofSync } from './pprof-encoding';
-import { unionProfiles, unionProfilesAsync } from './union-profiles';
+import { unionProfiles, unionProfilesAsync, type UnionInput } from './union-profiles';
 
 export interface AgentExporterOptions extends NetworkExporterOptions {
   /**
@@ -18,7 +20,10 @@ export interface AgentExporterOptions extends NetworkExporterOptions {
   apiKey?: string;
   /** Datadog site for agentless mode (DD_SITE), default datadoghq.com. */
   site?: string;
-  /** Agentless intake origin, default `https://intake.profile.{site}` (override for proxies and tests). */
+  /**
+   * Agentless intake origin, default VIGIL_PROFILING_INTAKE_URL, else `https://intake.profile.{site}`
+   * (override it to go through a proxy or a relay of your own).
+   */
   intakeUrl?: string;
   /** Put the host name in the event's `info.platform` (DD_TRACE_REPORT_HOSTNAME). */
   reportHostname?: boolean;
@@ -44,23 +49,34 @@ export class AgentExporter extends NetworkExporter {
   readonly name: string;
   /** True when sending to the intake with an API key. */
   readonly agentless: boolean;
+  /** Where uploads go: the agent's or the intake's origin (`http://127.0.0.1:8126`, `https://intake.profile.datadoghq.com`). */
+  get destination(): string {
+    return this.transport.target.display;
+  }
   private readonly apiKey: string | undefined;
   private readonly path: string;
   private readonly reportHostname: boolean;
+  private readonly env: Readonly<NodeJS.ProcessEnv>;
+  private facts: DatadogProcessFacts | undefined;
+  private uploads = 0;
 
   constructor(options: AgentExporterOptions = {}) {
     const config = readEnvConfig(options.env ?? process.env, () => undefined);
     const apiKey = options.apiKey ?? config.apiKey;
-    const wantsAgentless = options.agentless ?? config.agentless;
+    // DD_AGENTLESS_ENABLED is the name dd-trace-js's own agentless profiling reads.
+    const wantsAgentless = options.agentless ?? (config.agentless || readBool(options.env ?? process.env, 'DD_AGENTLESS_ENABLED'));
     const agentless = wantsAgentless && apiKey !== undefined && apiKey !== '';
     const site = options.site ?? config.site;
-    const url = agentless ? (options.intakeUrl ?? `https://intake.profile.${site}`) : (options.url ?? config.agentUrl);
+    const env = options.env ?? process.env;
+    const intakeUrl = options.intakeUrl ?? (env.VIGIL_PROFILING_INTAKE_URL || `https://intake.profile.${site}`);
+    const url = agentless ? intakeUrl : (options.url ?? config.agentUrl);
     super(parseTarget(url), { ...options, uploadTimeoutMs: options.uploadTimeoutMs ?? config.uploadTimeoutMs });
     this.agentless = agentless;
     this.apiKey = agentless ? apiKey : undefined;
     this.name = options.name ?? (agentless ? 'agentless' : 'agent');
     this.path = agentless ? AGENTLESS_PATH : AGENT_PATH;
-    this.reportHostname = options.reportHostname ?? readBool(options.env ?? process.env, 'DD_TRACE_REPORT_HOSTNAME');
+    this.env = options.env ?? process.env;
+    this.reportHostname = options.reportHostname ?? readBool(this.env, 'DD_TRACE_REPORT_HOSTNAME');
     if (wantsAgentless && !agentless) {
       this.log.report('agentless-without-key', 'warn', `DD_PROFILING_AGENTLESS is set but DD_API_KEY is not; sending to the agent at ${this.transport.target.display} instead`);
     }
@@ -71,27 +87,24 @@ export class AgentExporter extends NetworkExporter {
   }
 
   protected async requestsFor(batch: ProfileBatch): Promise<HttpRequest[]> {
-    const requests: HttpRequest[] = [];
-    for (const group of groupByProfileTags(batch.profiles)) {
-      const attachments = datadogAttachments(group.profiles);
-      const files: Buffer[] = [];
-      for (const a of attachments) files.push(await encodePprof(await combinedAsync(a)));
-      requests.push(this.request(batch, attachments, files, group.tags));
-    }
-    return requests;
+    const attachments = datadogAttachments(batch.profiles);
+    const files: Buffer[] = [];
+    for (const a of attachments) files.push(await encodePprof(await unionProfilesAsync(unionInputs(batch, a))));
+    return [this.request(batch, attachments, files)];
   }
 
   protected requestsForSync(batch: ProfileBatch): HttpRequest[] {
-    return groupByProfileTags(batch.profiles).map((group) => {
-      const attachments = datadogAttachments(group.profiles);
-      return this.request(batch, attachments, attachments.map((a) => encodePprofSync(combined(a))), group.tags);
-    });
+    const attachments = datadogAttachments(batch.profiles);
+    return [this.request(batch, attachments, attachments.map((a) => encodePprofSync(unionProfiles(unionInputs(batch, a)))))];
   }
 
-  private request(batch: ProfileBatch, attachments: DatadogAttachment[], files: Buffer[], extraTags: Record<string, string>): HttpRequest {
+  private request(batch: ProfileBatch, attachments: DatadogAttachment[], files: Buffer[]): HttpRequest {
     const names = attachments.map((a) => a.filename);
+    this.facts ??= datadogProcessFacts(this.env, { reportHostname: this.reportHostname, hostname: batch.runtime.hostname, service: batch.tags.service, tags: batch.tags });
+    // dd-trace-js counts uploads from 0, one per upload whatever became of the previous one.
+    const profileSeq = this.uploads++;
     const parts: MultipartPart[] = [
-      { name: 'event', filename: 'event.json', contentType: 'application/json', data: datadogEvent(batch, names, { extraTags, reportHostname: this.reportHostname }) },
+      { name: 'event', filename: 'event.json', contentType: 'application/json', data: datadogEvent(batch, names, { profileSeq, facts: this.facts }) },
       ...names.map((filename, i) => ({ name: filename, filename, contentType: 'application/octet-stream', data: files[i]! })),
     ];
     const { body, contentType } = buildMultipart(parts);
@@ -99,36 +112,29 @@ export class AgentExporter extends NetworkExporter {
       'Content-Type': contentType,
       'DD-EVP-ORIGIN': 'vigil',
       'DD-EVP-ORIGIN-VERSION': PROFILER_VERSION,
+      ...containerHeaders(containerIdentity(), this.env),
     };
     if (this.apiKey) headers['DD-API-KEY'] = this.apiKey;
     return { method: 'POST', path: this.path, headers, body };
   }
 }
 
-function combined(attachment: DatadogAttachment) {
-  const profiles = attachment.profiles.map((p) => p.profile);
-  return profiles.length === 1 ? profiles[0]! : unionProfiles(profiles);
-}
-
-async function combinedAsync(attachment: DatadogAttachment) {
-  const profiles = attachment.profiles.map((p) => p.profile);
-  return profiles.length === 1 ? profiles[0]! : unionProfilesAsync(profiles);
-}
-
 /**
- * Profiles with their own tags (a worker's `thread id`, say) cannot share an upload with profiles
- * tagged differently, since tags belong to the whole upload: one upload per distinct tag set.
+ * The inputs of one attachment's profile. Everything of a period goes in ONE upload, as dd-trace-js
+ * sends it, because Datadog shows one upload as one profile: a profile's own tags (a worker's
+ * `thread id`) become labels on its samples instead of splitting the upload, and profiles of one
+ * type (the main thread's and a worker's wall) add up.
  */
-function groupByProfileTags(profiles: readonly NamedProfile[]): Array<{ tags: Record<string, string>; profiles: NamedProfile[] }> {
-  const groups = new Map<string, { tags: Record<string, string>; profiles: NamedProfile[] }>();
-  for (const profile of profiles) {
-    const tags = { ...(profile.tags ?? {}) };
-    const key = JSON.stringify(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const group = groups.get(key) ?? { tags, profiles: [] };
-    group.profiles.push(profile);
-    groups.set(key, group);
+function unionInputs(batch: ProfileBatch, attachment: DatadogAttachment): UnionInput[] {
+  return attachment.profiles.map((p) => ({ profile: p.profile, source: p.type, labels: ownTags(batch, p) }));
+}
+
+function ownTags(batch: ProfileBatch, profile: NamedProfile): Record<string, string> {
+  const own: Record<string, string> = {};
+  for (const [key, value] of Object.entries(profile.tags ?? {})) {
+    if (batch.tags[key] !== value) own[key] = value;
   }
-  return [...groups.values()];
+  return own;
 }
 
 function readBool(env: Readonly<NodeJS.ProcessEnv>, name: string): boolean {

@@ -2,6 +2,7 @@ import { availableParallelism, release, type as osType, version as osVersion } f
 import { performance } from 'node:perf_hooks';
 import type { NamedProfile, ProfileBatch } from '@vigil/core';
 import { profileSeq, tagsFor } from './batch-tags';
+import type { DatadogProcessFacts } from './datadog-process-facts';
 import { safeName, safeTagValue } from './safe-names';
 
 /** One attachment of a Datadog upload: a file name and the profile it carries. */
@@ -35,19 +36,22 @@ function rank(type: string): number {
 }
 
 export interface DatadogEventOptions {
-  /** Extra tags for this upload (per-profile tags), merged over the batch's. */
-  readonly extraTags?: Readonly<Record<string, string>>;
-  /** Include the host name in `info.platform` (DD_TRACE_REPORT_HOSTNAME). */
-  readonly reportHostname?: boolean;
+  /** `profile_seq`: this exporter's upload count, from 0. Default: the period's seq - 1. */
+  readonly profileSeq?: number;
+  /** Process facts (host name, git, process tags, ...); default: none of them. */
+  readonly facts?: DatadogProcessFacts;
 }
+
+const NO_FACTS: DatadogProcessFacts = { activation: 'manual', ssiMechanism: 'none' };
 
 /**
  * The `event.json` part of a Datadog profile upload (intake format version 4), with the fields
- * dd-trace-js sends: attachments, start/end, family `node`, `tags_profiler`, `endpoint_counts`
- * and `info` about the application, platform, profiler and runtime.
+ * dd-trace-js sends: attachments, start/end, family `node`, `tags_profiler`, `endpoint_counts`,
+ * `process_tags` and `info` about the application, platform, profiler and runtime.
  */
 export function datadogEvent(batch: ProfileBatch, attachments: readonly string[], options: DatadogEventOptions = {}): string {
   const { runtime, period } = batch;
+  const facts = options.facts ?? NO_FACTS;
   const tags: Record<string, string> = {
     language: 'javascript',
     runtime: 'nodejs',
@@ -58,12 +62,14 @@ export function datadogEvent(batch: ProfileBatch, attachments: readonly string[]
     profiler_version: runtime.profilerVersion,
     format: 'pprof',
     ...tagsFor(batch),
-    ...(options.extraTags ?? {}),
-    profile_seq: String(profileSeq(batch)),
+    ...(facts.hostname ? { host: facts.hostname } : {}),
+    ...(facts.functionName ? { functionname: facts.functionName } : {}),
+    ...(facts.git?.repositoryUrl && facts.git.commitSha ? { 'git.repository_url': facts.git.repositoryUrl, 'git.commit.sha': facts.git.commitSha } : {}),
     snapshot: period.final ? 'on_shutdown' : 'periodic',
+    profile_seq: String(options.profileSeq ?? profileSeq(batch)),
   };
   const batchTags = batch.tags;
-  const event = {
+  const event: Record<string, unknown> = {
     attachments,
     start: new Date(period.startMs).toISOString(),
     end: new Date(period.endMs).toISOString(),
@@ -81,24 +87,65 @@ export function datadogEvent(batch: ProfileBatch, attachments: readonly string[]
         version: batchTags.version,
       },
       platform: {
-        hostname: options.reportHostname ? runtime.hostname : undefined,
+        hostname: facts.hostname,
         kernel_name: safe(osType),
         kernel_release: safe(release),
         kernel_version: safe(osVersion),
       },
       profiler: {
-        activation: 'manual',
-        ssi: { mechanism: 'none' },
+        activation: facts.activation,
+        ssi: { mechanism: facts.ssiMechanism },
         version: runtime.profilerVersion,
+        // Vigil has no serverless mode (dd-trace-js's flushes every 65 one-second intervals on Lambda).
+        serverless: false,
+        settings: profilerSettings(batch),
+        hasMissingSourceMaps: batch.profiles.some((p) => hasComment(p.profile, MISSING_SOURCE_MAPS_COMMENT)),
       },
       runtime: {
         available_processors: safeNumber(availableParallelism),
         engine: 'nodejs',
+        libuv_threadpool_size: facts.libuvThreadpoolSize,
         version: runtime.nodeVersion.replace(/^v/, ''),
       },
     },
   };
+  if (facts.processTags) event.process_tags = facts.processTags;
   return JSON.stringify(event);
+}
+
+/**
+ * The comment a collector writes into a profile when a frame's script has a `sourceMappingURL`
+ * whose map could not be read (the token dd-trace-js's source mapper writes), so the UI can say
+ * why frames show generated code.
+ */
+export const MISSING_SOURCE_MAPS_COMMENT = 'dd:has-missing-map-files';
+
+/**
+ * `info.profiler.settings`: dd-trace-js reports its configuration here (`systemInfoReport`). Vigil
+ * reports the keys whose meaning carries over, from what the batch shows: the profile types sent,
+ * whether timeline data (events, `end_timestamp_ns`) is in it, whether cpu time is, and the
+ * compression of the attachments.
+ */
+function profilerSettings(batch: ProfileBatch): Record<string, unknown> {
+  const types = [...new Set(batch.profiles.map((p) => p.type))];
+  return {
+    profilerTypes: types,
+    cpuProfilingEnabled: types.includes('cpu'),
+    timelineEnabled: types.includes('events') || batch.profiles.some((p) => p.type === 'wall' && hasLabelKey(p.profile, 'end_timestamp_ns')),
+    uploadCompression: { method: 'gzip' },
+  };
+}
+
+function hasComment(profile: NamedProfile['profile'], text: string): boolean {
+  const strings = profile.stringTable.strings;
+  return profile.comment.some((i) => strings[Number(i)] === text);
+}
+
+function hasLabelKey(profile: NamedProfile['profile'], key: string): boolean {
+  const index = profile.stringTable.strings.indexOf(key);
+  if (index <= 0) return false;
+  // The first samples tell: the sampler labels every tick it has a timestamp for.
+  return profile.sample.slice(0, 16).some((s) => s.label.some((l) => Number(l.key) === index));
 }
 
 function processStartIso(): string {

@@ -15,7 +15,11 @@ export { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryable, parseRetryAfterMs } 
 export type { RetryPolicy } from './retry-policy';
 export { buildMultipart } from './multipart';
 export type { MultipartPart } from './multipart';
-export { datadogAttachments, datadogEvent } from './datadog-event';
+export { datadogAttachments, datadogEvent, MISSING_SOURCE_MAPS_COMMENT } from './datadog-event';
+export type { DatadogAttachment, DatadogEventOptions } from './datadog-event';
+export { datadogProcessFacts } from './datadog-process-facts';
+export type { DatadogProcessFacts } from './datadog-process-facts';
 export { unionProfiles, unionProfilesAsync } from './union-profiles';
+export type { UnionInput } from './union-profiles';
 export { encodePprof, encodePprofSync } from './pprof-encoding';
 export * from './otlp';

@@ -1,26 +1,40 @@
 import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 
+/** One input of `unionProfiles` with what to do with it. */
+export interface UnionInput {
+  readonly profile: Profile;
+  /**
+   * Inputs of the same `source` add up: their samples all count, also for a sample type they share
+   * (a main thread's and a worker's wall profiles). Inputs of different sources that share a sample
+   * type give it from the first source only (wall and cpu from one sampler both carry
+   * `sample/count`). Default: each input is its own source.
+   */
+  readonly source?: string;
+  /** Labels added to every sample of this input (a sample's own label of the same key wins). */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 /**
  * Combines profiles with different sample types into one whose sample types are the union, in
  * order of first appearance (Datadog's `wall.pprof` carries the wall and the cpu sample types
  * together). Each sample keeps its own values and gets zeros for the types its profile lacks. A
- * sample type present in several inputs is taken from the first one only (e.g. `sample/count` in
- * both a wall and a cpu profile from one sampler would otherwise be counted twice). The time
- * window spans all inputs.
+ * sample type present in inputs of several sources is taken from the first source only (e.g.
+ * `sample/count` in both a wall and a cpu profile from one sampler would otherwise be counted
+ * twice). The time window spans all inputs.
  *
  * Works by renumbering strings, functions and locations into one table, without rebuilding stacks,
  * so its cost is one pass over each input (see bench/). Inputs are not modified.
  */
-export function unionProfiles(profiles: readonly Profile[]): Profile {
-  const steps = unionSteps(profiles);
+export function unionProfiles(profiles: ReadonlyArray<Profile | UnionInput>): Profile {
+  const steps = unionSteps(profiles.map(asInput));
   let step = steps.next();
   while (!step.done) step = steps.next();
   return step.value;
 }
 
 /** `unionProfiles` that yields to the event loop every few thousand samples, so the app never waits long. */
-export async function unionProfilesAsync(profiles: readonly Profile[]): Promise<Profile> {
-  const steps = unionSteps(profiles);
+export async function unionProfilesAsync(profiles: ReadonlyArray<Profile | UnionInput>): Promise<Profile> {
+  const steps = unionSteps(profiles.map(asInput));
   let step = steps.next();
   while (!step.done) {
     await new Promise((resolve) => setImmediate(resolve));
@@ -31,9 +45,15 @@ export async function unionProfilesAsync(profiles: readonly Profile[]): Promise<
 
 const SAMPLES_PER_STEP = 2000;
 
-function* unionSteps(profiles: readonly Profile[]): Generator<void, Profile, void> {
-  if (profiles.length === 0) throw new RangeError('unionProfiles needs at least one profile');
-  if (profiles.length === 1) return profiles[0]!;
+function asInput(input: Profile | UnionInput, index: number): Required<UnionInput> {
+  if (input instanceof Profile) return { profile: input, source: `#${index}`, labels: {} };
+  return { profile: input.profile, source: input.source ?? `#${index}`, labels: input.labels ?? {} };
+}
+
+function* unionSteps(inputs: ReadonlyArray<Required<UnionInput>>): Generator<void, Profile, void> {
+  if (inputs.length === 0) throw new RangeError('unionProfiles needs at least one profile');
+  if (inputs.length === 1 && Object.keys(inputs[0]!.labels).length === 0) return inputs[0]!.profile;
+  const profiles = inputs.map((i) => i.profile);
   const strings = new StringTable();
   const functionIds = new Map<string, number>();
   const locationIds = new Map<string, number>();
@@ -42,16 +62,17 @@ function* unionSteps(profiles: readonly Profile[]): Generator<void, Profile, voi
   const samples: Sample[] = [];
 
   const unionTypes: Array<{ type: string; unit: string }> = [];
-  const typeIndex = new Map<string, number>();
+  const typeIndex = new Map<string, { at: number; source: string }>();
   const targets: number[][] = [];
-  for (const p of profiles) {
+  for (const { profile: p, source } of inputs) {
     const s = p.stringTable.strings;
     targets.push(p.sampleType.map((vt) => {
       const type = s[Number(vt.type)] ?? '';
       const unit = s[Number(vt.unit)] ?? '';
       const key = `${type}/${unit}`;
-      if (typeIndex.has(key)) return -1;
-      typeIndex.set(key, unionTypes.length);
+      const known = typeIndex.get(key);
+      if (known) return known.source === source ? known.at : -1;
+      typeIndex.set(key, { at: unionTypes.length, source });
       unionTypes.push({ type, unit });
       return unionTypes.length - 1;
     }));
@@ -97,6 +118,7 @@ function* unionSteps(profiles: readonly Profile[]): Generator<void, Profile, voi
       locMap.set(Number(loc.id), id);
     }
     const target = targets[p]!;
+    const extraLabels = Object.entries(inputs[p]!.labels).map(([k, v]) => [strings.dedup(k), strings.dedup(v)] as const);
     let sinceYield = 0;
     for (const sample of profile.sample) {
       if (++sinceYield >= SAMPLES_PER_STEP) {
@@ -113,10 +135,14 @@ function* unionSteps(profiles: readonly Profile[]): Generator<void, Profile, voi
         if (v !== 0) any = true;
       }
       if (!any) continue;
+      const labels = sample.label.map((l) => new Label({ key: str(l.key), str: str(l.str), num: l.num, numUnit: str(l.numUnit) }));
+      for (const [key, value] of extraLabels) {
+        if (!labels.some((l) => Number(l.key) === key)) labels.push(new Label({ key, str: value }));
+      }
       samples.push(new Sample({
         locationId: sample.locationId.map((id) => locMap.get(Number(id)) ?? 0),
         value: values,
-        label: sample.label.map((l) => new Label({ key: str(l.key), str: str(l.str), num: l.num, numUnit: str(l.numUnit) })),
+        label: labels,
       }));
     }
   }

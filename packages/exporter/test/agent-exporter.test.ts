@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { decodeProfile, isGzip, PROFILER_VERSION, sampleTypesOf, totalsByFunction, type Logger } from '@vigil/core';
+import { decodeProfile, isGzip, PROFILER_VERSION, sampleTypesOf, totalsByFunction, totalsByLabel, type Logger } from '@vigil/core';
 import { agentExporter } from '@vigil/exporter';
 import { IntakeServer, part } from './helpers/intake-server';
-import { batchOf, cpuProfile, fullBatch, PERIOD, wallProfile } from './helpers/profiles';
+import { batchOf, cpuProfile, eventsProfile, fullBatch, heapProfile, PERIOD, wallProfile } from './helpers/profiles';
 
 const signal = () => new AbortController().signal;
 
@@ -45,7 +45,7 @@ describe('agentExporter', () => {
     expect(tags).toMatchObject({
       service: 'web-service', env: 'production', version: '2.1.0', team: 'backend',
       language: 'javascript', runtime: 'nodejs', runtime_version: process.version,
-      process_id: String(process.pid), profiler_version: PROFILER_VERSION, profile_seq: '2', format: 'pprof',
+      process_id: String(process.pid), profiler_version: PROFILER_VERSION, profile_seq: '0', format: 'pprof', snapshot: 'periodic',
     });
     expect(tags['runtime-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(event.info.application).toMatchObject({ service: 'web-service', env: 'production', version: '2.1.0' });
@@ -83,17 +83,49 @@ describe('agentExporter', () => {
     expect(part(server.accepted[0]!, '_.._etc_x_y.pprof').filename).toBe('_.._etc_x_y.pprof');
   });
 
-  test('profiles with their own tags go in their own upload with those tags', async () => {
+  test('one upload per period: profiles with their own tags (a worker, the heap) stay in it, their tags become sample labels', async () => {
     const exporter = agentExporter({ url, env: {} });
+    const mainThread = { 'thread id': '0', 'thread name': 'Main Event Loop' };
+    const worker = wallProfile();
     const batch = batchOf([
       { type: 'wall', profile: wallProfile() },
-      { type: 'wall', profile: wallProfile(), tags: { 'thread id': '7', 'thread name': 'Worker 7' } },
+      { type: 'cpu', profile: cpuProfile() },
+      { type: 'wall', profile: worker, tags: { 'thread id': '7', 'thread name': 'Worker #7 Event Loop' } },
+      { type: 'space', profile: heapProfile(), tags: mainThread },
+      { type: 'events', profile: eventsProfile(), tags: mainThread },
     ]);
     expect(await exporter.export(batch, signal())).toEqual({ ok: true });
     await exporter.shutdown();
-    expect(server.accepted).toHaveLength(2);
-    const tagLists = server.accepted.map((r) => JSON.parse(part(r, 'event').data.toString()).tags_profiler as string);
-    expect(tagLists.filter((t) => t.includes('thread id:7,thread name:Worker 7'))).toHaveLength(1);
+    expect(server.accepted).toHaveLength(1);
+    const event = JSON.parse(part(server.accepted[0]!, 'event').data.toString());
+    expect(event.attachments).toEqual(['wall.pprof', 'space.pprof', 'events.pprof']);
+    expect(event.endpoint_counts).toEqual({ 'GET /users': 12 });
+    expect(event.tags_profiler).not.toContain('thread');
+
+    // Both threads' wall time adds up (sample/count too); cpu comes from the cpu profile alone.
+    const wall = decodeProfile(part(server.accepted[0]!, 'wall.pprof').data);
+    expect(totalsByFunction(wall, 'wall').total).toBe(200_000_000);
+    expect(totalsByFunction(wall, 'sample').total).toBe(20);
+    expect(totalsByFunction(wall, 'cpu').total).toBe(50_000_000);
+    const byThread = totalsByLabel(wall, 'wall', 'thread name');
+    expect(byThread.get('Worker #7 Event Loop')).toBe(100_000_000);
+    const space = decodeProfile(part(server.accepted[0]!, 'space.pprof').data);
+    expect(totalsByLabel(space, 'inuse_space', 'thread name').get('Main Event Loop')).toBe(4096);
+    // The batch's profiles are shared with other exporters: the labels went on copies.
+    expect(worker.sample.every((sample) => sample.label.length === 0)).toBe(true);
+    expect(worker.stringTable.strings).not.toContain('thread id');
+  });
+
+  test('profile_seq counts uploads from 0, one by one, whatever the period numbers', async () => {
+    const exporter = agentExporter({ url, env: {} });
+    for (const seq of [1, 2, 5]) {
+      const batch = batchOf([{ type: 'wall', profile: wallProfile() }], { period: { seq, startMs: PERIOD.startMs, endMs: PERIOD.endMs, final: seq === 5 } });
+      expect(await exporter.export(batch, signal())).toEqual({ ok: true });
+    }
+    await exporter.shutdown();
+    const tags = server.accepted.map((r) => String(JSON.parse(part(r, 'event').data.toString()).tags_profiler).split(','));
+    expect(tags.map((t) => t.find((x) => x.startsWith('profile_seq:')))).toEqual(['profile_seq:0', 'profile_seq:1', 'profile_seq:2']);
+    expect(tags.map((t) => t.find((x) => x.startsWith('snapshot:')))).toEqual(['snapshot:periodic', 'snapshot:periodic', 'snapshot:on_shutdown']);
   });
 
   test('reaches the agent through a unix socket named by DD_TRACE_AGENT_URL', async () => {

@@ -1,11 +1,14 @@
 import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { currentSpanLabels } from '@vigil/core';
 
+// performance.timeOrigin in epoch nanoseconds, computed once: the sum stays exact in bigint.
+const ORIGIN_EPOCH_NANOS = BigInt(Math.round(performance.timeOrigin * 1000)) * 1000n;
+
 /** One GC pause as Node reported it. */
 export interface GcPause {
   durationNanos: number;
-  /** End of the pause, nanoseconds since the Unix epoch. */
-  endEpochNanos: number;
+  /** End of the pause, nanoseconds since the Unix epoch (a bigint: past 2^53, a number would round). */
+  endEpochNanos: bigint;
   /** 'minor', 'major', 'incremental', 'weakcb' (from perf_hooks' NODE_PERFORMANCE_GC_* constants). */
   type: string;
   /** Comma-joined GC flags ('forced', 'all_available_garbage', ...), or undefined when none. */
@@ -100,7 +103,7 @@ export class GcEventRecorder {
       if (detail.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.majorCount++;
       const pause: GcPause = {
         durationNanos,
-        endEpochNanos: Math.round((performance.timeOrigin + entry.startTime + entry.duration) * MS_TO_NS),
+        endEpochNanos: ORIGIN_EPOCH_NANOS + BigInt(Math.round((entry.startTime + entry.duration) * MS_TO_NS)),
         type: gcTypeName(detail.kind ?? 0),
         reason: gcReason(detail.flags ?? 0),
         // Node delivers GC entries after the pause, so this is the span active at delivery (often none).

@@ -87,18 +87,19 @@ export function buildGcEventsProfile(
   const builder = new ProfileBuilder({
     sampleTypes: [[TIMELINE, 'nanoseconds']],
     periodType: [TIMELINE, 'nanoseconds'],
-    period: window.periodNanos,
+    // Every event is recorded, none is sampled: period 1, as dd-trace-js's events profile.
+    period: 1,
     timeNanos: window.startEpochNanos,
     durationNanos: window.durationNanos,
     comments: [gcSummaryComment(record, Number(window.durationNanos))],
   });
   for (const pause of record.pauses) {
-    const labels: Record<string, string | number> = {
+    const labels: Record<string, string | number | bigint> = {
       ...pause.spanLabels,
       ...extraLabels,
       [LABEL_EVENT]: 'gc',
       [LABEL_GC_TYPE]: pause.type,
-      // Epoch nanoseconds exceed 2^53: the label keeps them to ~256 ns, ample for a timeline.
+      // Epoch nanoseconds exceed 2^53: a bigint keeps the label an exact integer.
       [LABEL_END_TIMESTAMP_NS]: pause.endEpochNanos,
     };
     if (pause.reason) labels[LABEL_GC_REASON] = pause.reason;

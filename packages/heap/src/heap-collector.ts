@@ -49,6 +49,8 @@ class HeapCollectorImpl implements HeapCollector {
     this.stopped = false;
     const config = resolveHeapOptions(this.options, ctx.env, (message) => this.log('warn', message));
     this.config = config;
+    // Thread labels go on the samples, like the wall and cpu collectors': as profile tags they
+    // would set the heap apart from the rest of the period (a Datadog upload has one tag set).
     this.labels = threadLabels(ctx.runtime);
 
     const supported = runtimeSupportsAllocations();
@@ -112,7 +114,7 @@ class HeapCollectorImpl implements HeapCollector {
         if (gcComment) comments.push(gcComment);
         comments.push(...this.updateLeakSuspects(period.endMs, profile, rebased, gc?.majorCount).map(describeLeakSuspect));
         addComments(profile, comments);
-        profiles.push({ type: SPACE_PROFILE_TYPE, profile, tags: this.labels });
+        profiles.push({ type: SPACE_PROFILE_TYPE, profile });
       } catch (error) {
         errors.push(new Error(`heap profile failed: ${messageOf(error)}`));
       }
@@ -120,7 +122,7 @@ class HeapCollectorImpl implements HeapCollector {
     if (gc && this.ctx) {
       try {
         const profile = buildGcEventsProfile(gc, { startEpochNanos, durationNanos, periodNanos: this.ctx.periodMs * 1_000_000 }, this.labels);
-        profiles.push({ type: EVENTS_PROFILE_TYPE, profile, tags: this.labels });
+        profiles.push({ type: EVENTS_PROFILE_TYPE, profile });
       } catch (error) {
         errors.push(new Error(`GC events profile failed: ${messageOf(error)}`));
       }
@@ -170,7 +172,7 @@ class HeapCollectorImpl implements HeapCollector {
     try {
       addLabels(profile, this.labels);
       addComments(profile, [...this.staticComments, OUT_OF_MEMORY_COMMENT]);
-      this.ctx.exportSync([{ type: SPACE_PROFILE_TYPE, profile, tags: this.labels }], 'the heap is near its limit (out of memory)');
+      this.ctx.exportSync([{ type: SPACE_PROFILE_TYPE, profile }], 'the heap is near its limit (out of memory)');
     } catch (error) {
       this.problem('oom-export', `heap: writing the out-of-memory profile failed: ${messageOf(error)}`);
     }

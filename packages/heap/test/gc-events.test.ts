@@ -20,7 +20,7 @@ describe('GC events', () => {
     let sum = 0;
     for (const sample of profile.sample) {
       const labels = reader.labels(sample);
-      expect(labels).toMatchObject({ event: 'gc', 'thread id': '0', 'thread name': 'Main', 'span id': '4242', 'local root span id': '4241' });
+      expect(labels).toMatchObject({ event: 'gc', 'thread id': '0', 'thread name': 'Main Event Loop', 'span id': '4242', 'local root span id': '4241' });
       expect(['minor', 'major', 'incremental', 'weakcb']).toContain(labels['gc type']);
       const endNs = Number(labels.end_timestamp_ns);
       // Within the period (1 ms slack: the period is cut in whole milliseconds).

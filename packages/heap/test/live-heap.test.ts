@@ -30,7 +30,7 @@ describe('live heap', () => {
     expect(Number(profile.timeNanos)).toBeGreaterThan(0);
     expect(Number(profile.durationNanos)).toBeGreaterThan(0);
     const reader = new ProfileReader(profile);
-    for (const sample of profile.sample) expect(reader.labels(sample)).toMatchObject({ 'thread id': '0', 'thread name': 'Main' });
+    for (const sample of profile.sample) expect(reader.labels(sample)).toMatchObject({ 'thread id': '0', 'thread name': 'Main Event Loop' });
     const comments = commentsOf(profile);
     // alloc_* are opt-in (they force a full GC per collection): never faked, always explained.
     expect(types.some((t) => t.startsWith('alloc_'))).toBe(false);
@@ -54,9 +54,9 @@ describe('live heap', () => {
     const main = profilesIn(run.outDir, 'space_0_')[0]!.profile;
     const worker = profilesIn(run.outDir, `space_${workerThreadId}_`)[0]!.profile;
     const labelsOf = (p: typeof main) => new ProfileReader(p).labels(p.sample[0]!);
-    expect(labelsOf(main)).toMatchObject({ 'thread id': '0', 'thread name': 'Main' });
+    expect(labelsOf(main)).toMatchObject({ 'thread id': '0', 'thread name': 'Main Event Loop' });
     // Node >= 22 knows the Worker's `name`; Node 20 gets a numbered name.
-    const expectedName = Number(process.versions.node.split('.')[0]) >= 22 ? 'heap-test-worker' : `Worker ${workerThreadId}`;
+    const expectedName = Number(process.versions.node.split('.')[0]) >= 22 ? 'heap-test-worker Event Loop' : `Worker #${workerThreadId} Event Loop`;
     expect(labelsOf(worker)).toMatchObject({ 'thread id': workerThreadId, 'thread name': expectedName });
     const self = (p: typeof main, name: string) => totalsByFunction(p, 'inuse_space').functions.find((f) => f.name === name)?.self ?? 0;
     expect(self(worker, 'retainSixty')).toBeGreaterThan(8 * 1024 * 1024);

@@ -69,3 +69,18 @@ export function loadNativeTimeProfiler(): NativeTimeProfilerCtor {
   }
   return cachedCtor;
 }
+
+/**
+ * The OS id of the calling thread (Linux tid), as the native binding reports it, or undefined when
+ * the binding cannot be loaded or lacks the call. Datadog labels samples with it (`os thread id`).
+ */
+export function nativeThreadId(): number | undefined {
+  try {
+    const requireHere = createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
+    const bindings = requireHere('@datadog/pprof/out/src/time-profiler-bindings') as { getNativeThreadId?: () => number };
+    const id = bindings.getNativeThreadId?.();
+    return typeof id === 'number' && Number.isFinite(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

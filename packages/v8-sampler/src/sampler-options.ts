@@ -19,6 +19,12 @@ export interface TimeSamplerOptions {
    * where the runtime lacks AsyncContextFrame (Node < 24), which uses the async-hooks path.
    */
   asyncContextFrame?: boolean;
+  /**
+   * Label every tick with `end_timestamp_ns` (when it was taken, Unix epoch nanoseconds), so the
+   * Datadog timeline can place samples in time; default DD_PROFILING_TIMELINE_ENABLED or true, as
+   * dd-trace-js. Costs one sample per tick instead of one per distinct stack.
+   */
+  timeline?: boolean;
 }
 
 export interface ResolvedTimeSamplerOptions {
@@ -26,6 +32,7 @@ export interface ResolvedTimeSamplerOptions {
   readonly sourceMaps: boolean;
   readonly sourceMapCacheBytes: number;
   readonly asyncContextFrame: boolean;
+  readonly timeline: boolean;
 }
 
 /** Options merged over the environment; bad values warn once through `logger` and fall back. */
@@ -41,7 +48,9 @@ export function resolveTimeSamplerOptions(
   const cacheBytes = validNumber(options.sourceMapCacheBytes, 'sourceMapCacheBytes', 0, Number.MAX_SAFE_INTEGER, logger)
     ?? reader.number('VIGIL_SOURCE_MAP_CACHE_MB', DEFAULT_SOURCE_MAP_CACHE_BYTES / (1024 * 1024), { min: 0, max: 4096, unit: 'MiB' }) * 1024 * 1024;
   const asyncContextFrame = options.asyncContextFrame ?? reader.bool('VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME', true);
+  const timeline = options.timeline ?? reader.bool('DD_PROFILING_TIMELINE_ENABLED', true);
   return {
+    timeline,
     samplingIntervalMicros: Math.round(1_000_000 / samplingHz),
     sourceMaps,
     sourceMapCacheBytes: cacheBytes,

@@ -7,7 +7,8 @@ export type TimeDimension = 'cpu' | 'wall';
 /**
  * A pprof profile of one dimension of a snapshot: `sample/count` + `wall/nanoseconds` (every
  * tick, idle included) or `sample/count` + `cpu/nanoseconds` (ticks that used CPU, plus the other
- * threads' CPU as `(non-JS threads)`). `labels` (e.g. the thread's) go on every sample.
+ * threads' CPU as `(non-JS threads)`, labelled `Non-JS threads`). `labels` (e.g. the thread's) go on
+ * every other sample.
  */
 export function timeProfileOf(snapshot: TimeSnapshot, dimension: TimeDimension, labels: Readonly<Record<string, string>> = {}): Profile {
   const builder = new ProfileBuilder({
@@ -21,7 +22,8 @@ export function timeProfileOf(snapshot: TimeSnapshot, dimension: TimeDimension, 
   for (const sample of snapshot.samples) {
     const value = dimension === 'cpu' ? sample.cpuNanos : sample.wallNanos;
     if (value <= 0) continue;
-    builder.addSample(sample.stack, [sample.hits, Math.round(value)], { ...sample.labels, ...labels });
+    // The sample's own labels win: the other threads' CPU carries its own thread name.
+    builder.addSample(sample.stack, [sample.hits, Math.round(value)], { ...labels, ...sample.labels });
   }
   return builder.build();
 }

@@ -212,6 +212,7 @@ export class V8TimeSampler implements Disposable {
       intervalMicros: this.options.samplingIntervalMicros,
       startUnixNanos: capture.startUnixNanos,
       sourceMaps: this.sourceMaps,
+      timeline: this.options.timeline,
     });
   }
 }

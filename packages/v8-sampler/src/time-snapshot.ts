@@ -22,8 +22,8 @@ export interface TimeSample {
   readonly wallNanos: number;
   /** CPU time the thread used in the ticks that saw this stack (measured, not estimated). */
   readonly cpuNanos: number;
-  /** Labels from the sampler context active at the tick (e.g. span labels). */
-  readonly labels: Readonly<Record<string, string | number>>;
+  /** Labels from the sampler context active at the tick (e.g. span labels), and `end_timestamp_ns` with the timeline on. */
+  readonly labels: Readonly<Record<string, string | number | bigint>>;
 }
 
 /** What one stop of the sampler produced: the input of both the CPU and the wall profile. */
@@ -45,6 +45,12 @@ export const SPECIAL_FRAMES = {
   garbageCollector: '(garbage collector)',
   nonJsThreads: '(non-JS threads)',
 } as const;
+
+/** Label of a tick's time (Unix epoch nanoseconds, an integer) for Datadog's timeline, as dd-trace-js names it. */
+export const END_TIMESTAMP_LABEL = 'end_timestamp_ns';
+
+/** Thread labels of the other threads' CPU time: it is not the main thread's (dd-trace-js's names). */
+export const NON_JS_THREAD_LABELS = { 'thread name': 'Non-JS threads', 'thread id': 'NA' } as const;
 
 /** A frame V8 reports with no script is a root-level pseudo frame, e.g. `(idle)`. */
 function frameOf(node: RawTimeProfileNode): SampledFrame {
@@ -91,7 +97,7 @@ export function scriptFilesOf(profile: RawTimeProfile): Set<string> {
  */
 export function snapshotFromRawProfile(
   profile: RawTimeProfile,
-  options: { intervalMicros: number; startUnixNanos: bigint; sourceMaps?: SourceMapResolver },
+  options: { intervalMicros: number; startUnixNanos: bigint; sourceMaps?: SourceMapResolver; timeline?: boolean },
 ): TimeSnapshot {
   const durationNanos = Math.max(0, (profile.endTime - profile.startTime) * 1000);
   const totalHits = profile.totalHitCount ?? countHits(profile.topDownRoot);
@@ -105,7 +111,7 @@ export function snapshotFromRawProfile(
   while (pending.length > 0) {
     const { node, parentStack } = pending.pop()!;
     const stack = [mapFrame(frameOf(node)), ...parentStack];
-    addNodeSamples(node, stack, tickNanos, samples);
+    addNodeSamples(node, stack, tickNanos, samples, options.timeline ?? false);
     for (const child of node.children) pending.push({ node: child, parentStack: stack });
   }
   if (profile.nonJSThreadsCpuTime && profile.nonJSThreadsCpuTime > 0) {
@@ -114,21 +120,27 @@ export function snapshotFromRawProfile(
       hits: 0,
       wallNanos: 0,
       cpuNanos: profile.nonJSThreadsCpuTime,
-      labels: {},
+      labels: NON_JS_THREAD_LABELS,
     });
   }
   return { startUnixNanos: options.startUnixNanos, durationNanos, intervalNanos, tickNanos, samples };
 }
 
-function addNodeSamples(node: RawTimeProfileNode, stack: readonly SampledFrame[], tickNanos: number, out: TimeSample[]): void {
+function addNodeSamples(node: RawTimeProfileNode, stack: readonly SampledFrame[], tickNanos: number, out: TimeSample[], timeline: boolean): void {
   const contexts = node.contexts ?? [];
   if (node.hitCount === 0 && contexts.length === 0) return;
   // Ticks are grouped by the labels of their context; a tick without a recorded context is unlabelled.
-  const byLabels = new Map<string, { labels: Record<string, string | number>; hits: number; cpuNanos: number }>();
+  const byLabels = new Map<string, { labels: Record<string, string | number | bigint>; hits: number; cpuNanos: number }>();
   let labelledHits = 0;
   for (const entry of contexts) {
-    const labels = labelsOfContext(entry.context) ?? {};
-    const key = labelKey(labels);
+    let labels: Record<string, string | number | bigint> = labelsOfContext(entry.context) ?? {};
+    let key = labelKey(labels);
+    // With the timeline each tick stays its own sample, stamped with its time (the native
+    // timestamp is Unix epoch microseconds, a bigint: the label stays an exact integer).
+    if (timeline && typeof entry.timestamp === 'bigint') {
+      labels = { ...labels, [END_TIMESTAMP_LABEL]: entry.timestamp * 1000n };
+      key = `${key}\u0001${entry.timestamp}`;
+    }
     let group = byLabels.get(key);
     if (!group) {
       group = { labels, hits: 0, cpuNanos: 0 };
@@ -152,7 +164,7 @@ function addNodeSamples(node: RawTimeProfileNode, stack: readonly SampledFrame[]
   }
 }
 
-function labelKey(labels: Record<string, string | number>): string {
+function labelKey(labels: Record<string, string | number | bigint>): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
   return keys.sort().map((k) => `${k}=${typeof labels[k]}:${labels[k]}`).join('\u0000');

@@ -1,4 +1,4 @@
-import { totalsByFunction, ProfileReader } from '@vigil/core';
+import { totalsByFunction, ProfileReader, sampleTypeIndex, sampleTypesOf } from '@vigil/core';
 import { goPprofTop, hasGo, profilesOf, runFixture } from './helpers';
 
 function sumBy(profiles: ReturnType<typeof profilesOf>, type: string, name: string): { value: number; total: number } {
@@ -56,8 +56,9 @@ describe('wall()', () => {
     const byKind: Record<string, Record<string, number>> = {};
     for (const { profile } of ioWaits) {
       const reader = new ProfileReader(profile);
-      // io-wait/count and io-wait/nanoseconds share a type name: the unit tells them apart.
-      const nanos = profile.sampleType.findIndex((t) => profile.stringTable.strings[Number(t.unit)] === 'nanoseconds');
+      // Distinct type names: `io-wait` is the time, `io-wait-count` the number of waits.
+      expect(sampleTypesOf(profile)).toEqual([['io-wait-count', 'count'], ['io-wait', 'nanoseconds']]);
+      const nanos = sampleTypeIndex(profile, 'io-wait');
       for (const sample of profile.sample) {
         const kind = String(reader.labels(sample)['io kind']);
         const names = reader.stack(sample).map((f) => f.name);

@@ -11,7 +11,8 @@ export interface Frame {
 /** [type, unit], e.g. ['cpu', 'nanoseconds']. */
 export type SampleTypeSpec = readonly [type: string, unit: string];
 
-export type LabelValue = string | number;
+/** A label's value: text, or a number (bigint for values past 2^53, such as epoch nanoseconds). */
+export type LabelValue = string | number | bigint;
 
 export interface ProfileBuilderOptions {
   sampleTypes: readonly SampleTypeSpec[];
@@ -55,7 +56,7 @@ export class ProfileBuilder {
     this.samples.set(key, new Sample({
       locationId: locationIds,
       value: [...values],
-      label: labelEntries.map(([k, v]) => typeof v === 'number'
+      label: labelEntries.map(([k, v]) => typeof v !== 'string'
         ? new Label({ key: this.strings.dedup(k), num: v })
         : new Label({ key: this.strings.dedup(k), str: this.strings.dedup(v) })),
     }));

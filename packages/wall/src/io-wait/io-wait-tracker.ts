@@ -116,7 +116,7 @@ export class IoWaitTracker implements Disposable {
   }
 
   /**
-   * The waits that finished since the previous call, as a pprof profile (`io-wait/count` +
+   * The waits that finished since the previous call, as a pprof profile (`io-wait-count/count` +
    * `io-wait/nanoseconds`, estimated from the samples), or undefined when there were none.
    * Each stack gets the operation as its leaf frame (`fs.readFile`), mapped through `sourceMaps`.
    */
@@ -130,7 +130,8 @@ export class IoWaitTracker implements Disposable {
     if (aggregates.size === 0) return undefined;
     if (sourceMaps && loadMaps === 'sync') sourceMaps.prepareSync(filesOf(aggregates));
     const builder = new ProfileBuilder({
-      sampleTypes: [['io-wait', 'count'], ['io-wait', 'nanoseconds']],
+      // Distinct type names, so `go tool pprof -sample_index=io-wait` picks the nanoseconds.
+      sampleTypes: [['io-wait-count', 'count'], ['io-wait', 'nanoseconds']],
       periodType: ['io-wait', 'nanoseconds'],
       period: 1,
       timeNanos: BigInt(startMs) * 1_000_000n,
