@@ -1,4 +1,4 @@
-import type { LeakSuspectOptions } from '@vigil/heap';
+import type { LeakSuspectOptions } from '@vigil/heap/leak-analysis';
 import { diffProfiles } from '../analysis/diff';
 import { leakSuspects } from '../analysis/leaks';
 import { flameGraph } from '../analysis/flame-graph';
