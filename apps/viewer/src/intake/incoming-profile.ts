@@ -1,3 +1,4 @@
+import type { DecodeBudget } from './decode-budget';
 import { gzipSync } from 'node:zlib';
 import { HttpError } from '../http/http-error';
 import type { IncomingProfile } from '../store/upload-meta';
@@ -18,9 +19,9 @@ export function checkProfileType(type: string, partName: string): string {
  * Turns one uploaded profile part (gzip, zstd or plain) into a checked profile stored as gzip,
  * the form `go tool pprof` and the download endpoint use.
  */
-export function incomingProfile(type: string, bytes: Buffer, partName: string, maxDecompressedBytes: number): IncomingProfile & { summary: ProfileSummary } {
-  const { raw, compression } = decompressPart(bytes, partName, maxDecompressedBytes);
-  const { profile, summary } = checkPprof(raw, partName);
+export function incomingProfile(type: string, bytes: Buffer, partName: string, budget: DecodeBudget): IncomingProfile & { summary: ProfileSummary } {
+  const { raw, compression } = decompressPart(bytes, partName, budget);
+  const { profile, summary } = checkPprof(raw, partName, budget.maxDecodedBytes);
   return {
     type,
     gzipBytes: compression === 'gzip' ? bytes : gzipSync(raw),
@@ -28,6 +29,7 @@ export function incomingProfile(type: string, bytes: Buffer, partName: string, m
     decoded: profile,
     sampleTypes: summary.sampleTypes,
     sampleCount: summary.sampleCount,
+    decodedBytes: summary.decodedBytesEstimate,
     summary,
   };
 }

@@ -1,3 +1,4 @@
+import type { DecodeBudget } from './decode-budget';
 import { encodeProfileSync } from '@vigil/core';
 import { OtlpDecodeError, otlpToPprof, tagsFromResource, type OtlpDecodedProfile } from '@vigil/exporter';
 import { HttpError } from '../http/http-error';
@@ -9,10 +10,10 @@ import { checkProfileType, incomingProfile } from './incoming-profile';
  * Parses an OTLP profiles request (`POST /v1development/profiles`, protobuf, gzip or not) into
  * one upload per resource (one service's process), each profile checked like the other intakes'.
  */
-export function parseOtlpUpload(body: Buffer, maxDecompressedBytes: number): IncomingUpload[] {
+export function parseOtlpUpload(body: Buffer, budget: DecodeBudget): IncomingUpload[] {
   let decoded: OtlpDecodedProfile[];
   try {
-    decoded = otlpToPprof(body, { maxDecodedBytes: maxDecompressedBytes });
+    decoded = otlpToPprof(body, { maxDecodedBytes: budget.maxOutputBytes });
   } catch (error) {
     if (error instanceof OtlpDecodeError) throw new HttpError(error.tooLarge ? 413 : 400, `not a valid OTLP ExportProfilesServiceRequest: ${error.message}`);
     throw error;
@@ -29,7 +30,7 @@ export function parseOtlpUpload(body: Buffer, maxDecompressedBytes: number): Inc
     const service = tags.service ?? UNKNOWN_SERVICE;
     const incoming = profiles.map((p, i) => {
       const type = checkProfileType(p.type, `profile ${i}`);
-      const { summary, ...checked } = incomingProfile(type, encodeProfileSync(p.profile), `profile ${i}`, maxDecompressedBytes);
+      const { summary, ...checked } = incomingProfile(type, encodeProfileSync(p.profile), `profile ${i}`, budget);
       return { ...checked, startNanos: summary.timeNanos, durationNanos: summary.durationNanos };
     });
     const starts = incoming.map((p) => Number(p.startNanos / 1_000_000n)).filter((ms) => ms > 0);
