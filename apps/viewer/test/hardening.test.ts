@@ -41,6 +41,13 @@ describe('decode budgets', () => {
     expect((await get(`${viewer.url}/info`)).status).toBe(200);
   });
 
+  test('a multipart part without a name is a 400, not a crash of the decoder', async () => {
+    const body = Buffer.from('--x\r\nContent-Disposition: form-data; filename="wall.pprof"\r\n\r\nabc\r\n--x--\r\n');
+    const res = await post(`${viewer.url}/profiling/v1/input`, body, { 'Content-Type': 'multipart/form-data; boundary=x' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatch(/without a name/);
+  });
+
   test('an honest upload still lands after the hostile ones', async () => {
     const u = upload();
     expect((await post(`${viewer.url}/profiling/v1/input`, u.body, { 'Content-Type': u.contentType })).status).toBe(200);
