@@ -1,9 +1,13 @@
 /** The viewer as a local service under attack: origins, tokens, decode budgets (issue 16). */
 import { request } from 'node:http';
 import * as zlib from 'node:zlib';
+import { newestCapped } from '../src/http/api-routes';
 import { startViewer } from '../src/server';
+import type { ProfileRef } from '../src/store/profile-store';
 import { hostileZstdWindowFrame, stringTableBomb, wellFramedJunk } from './helpers/hostile';
-import { gz, wallProfile } from './helpers/profiles';
+import { checkPprof } from '../src/intake/pprof-check';
+import { incomingProfile } from '../src/intake/incoming-profile';
+import { gz, raw, wallProfile } from './helpers/profiles';
 import { datadogUpload, post, pyroscopeUpload } from './helpers/uploads';
 import { diskState, recordingLogger, startTestViewer, tempDataDir, type TestViewer } from './helpers/viewer';
 
@@ -46,6 +50,36 @@ describe('decode budgets', () => {
     const res = await post(`${viewer.url}/profiling/v1/input`, body, { 'Content-Type': 'multipart/form-data; boundary=x' });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).error).toMatch(/without a name/);
+  });
+
+  test('a raw pprof cut short between fields is refused, through the Pyroscope raw intake too', async () => {
+    const whole = raw(wallProfile(T0));
+    const budget = { maxOutputBytes: 1 << 26, maxZstdWindowBytes: 1 << 25, maxDecodedBytes: 1 << 28 };
+    // Prefixes that end on a field boundary pass the framing check; before this fix they were stored.
+    const boundaries: number[] = [];
+    for (let length = 1; length < whole.length; length++) {
+      try {
+        checkPprof(whole.subarray(0, length), 'cut');
+        boundaries.push(length);
+      } catch {
+        // cut inside a field: refused by framing already
+      }
+    }
+    expect(boundaries.length).toBeGreaterThan(0);
+    const accepted = boundaries.filter((length) => {
+      try {
+        incomingProfile('wall', whole.subarray(0, length), 'cut', budget);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    // Only the cut that drops both period_type and period is indistinguishable from a profile without a period.
+    expect(accepted.length).toBeLessThanOrEqual(1);
+    const cut = whole.subarray(0, boundaries[0]!);
+    const res = await post(`${viewer.url}/ingest?name=app&format=pprof`, cut, { 'Content-Type': 'application/octet-stream' });
+    expect(res.status).toBe(400);
+    expect((await post(`${viewer.url}/ingest?name=app&format=pprof`, whole, { 'Content-Type': 'application/octet-stream' })).status).toBe(200);
   });
 
   test('an honest upload still lands after the hostile ones', async () => {
@@ -103,5 +137,22 @@ describe('a token beyond loopback', () => {
     } finally {
       await viewer.close();
     }
+  });
+});
+
+describe('query memory budget', () => {
+  const ref = (i: number, decodedBytes: number | undefined, bytes = 1000) => ({
+    upload: { id: `u${i}` },
+    profile: { id: `u${i}.0`, bytes, ...(decodedBytes === undefined ? {} : { decodedBytes }) },
+  }) as unknown as ProfileRef;
+
+  test('a query reads the newest profiles within 1 GiB of estimated decoded size, and at least one', () => {
+    const MiB = 1024 * 1024;
+    const refs = Array.from({ length: 10 }, (_, i) => ref(i, 300 * MiB));
+    expect(newestCapped(refs).map((r) => r.upload.id)).toEqual(['u7', 'u8', 'u9']);
+    expect(newestCapped([ref(0, 4096 * MiB)])).toHaveLength(1);
+    // Entries stored before the estimate existed count 48 times their gzip size.
+    expect(newestCapped(Array.from({ length: 10 }, (_, i) => ref(i, undefined, 10 * MiB)))).toHaveLength(2);
+    expect(newestCapped(Array.from({ length: 600 }, (_, i) => ref(i, 1000)))).toHaveLength(500);
   });
 });
