@@ -4,7 +4,7 @@
  * Usage (from apps/viewer): node --import tsx bench/hostile-inputs.ts [regexp of input names]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,10 @@ async function measure(base: string, pid: number, label: string, send: () => Pro
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-hostile-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../test/fixtures/viewer-process.ts'), '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The built viewer (what `vigil serve` runs) when there is one, else the sources through tsx.
+  const built = join(__dirname, '../dist/main.js');
+  const entry = existsSync(built) ? [built] : ['--import', 'tsx', join(__dirname, '../test/fixtures/viewer-process.ts')];
+  const child = spawn(process.execPath, [...entry, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve) => child.stdout!.on('data', (d: Buffer) => { const m = /(http:\/\/[^\s]+)/.exec(d.toString()); if (m) resolve(m[1]!); }));
   const pid = child.pid!;
   const now = Date.now();

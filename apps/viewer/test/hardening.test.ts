@@ -1,5 +1,7 @@
 /** The viewer as a local service under attack: origins, tokens, decode budgets (issue 16). */
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { newestCapped } from '../src/http/api-routes';
 import { startViewer } from '../src/server';
@@ -155,4 +157,18 @@ describe('query memory budget', () => {
     expect(newestCapped(Array.from({ length: 10 }, (_, i) => ref(i, undefined, 10 * MiB)))).toHaveLength(2);
     expect(newestCapped(Array.from({ length: 600 }, (_, i) => ref(i, 1000)))).toHaveLength(500);
   });
+});
+
+test('the viewer, decoding and leak analysis included, never loads the native @datadog/pprof addon', () => {
+  const script = `
+    const { startViewer } = require(${JSON.stringify(join(__dirname, '../src/index.ts'))});
+    require(${JSON.stringify(join(__dirname, '../src/analysis/leaks.ts'))});
+    const { mkdtempSync } = require('node:fs');
+    startViewer({ port: 0, dataDir: mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'vp-')) }).then(async (v) => {
+      await v.close();
+      console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@datadog/pprof'))));
+    });`;
+  const run = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.stderr).toBe('');
+  expect(JSON.parse(run.stdout.trim())).toEqual([]);
 });
