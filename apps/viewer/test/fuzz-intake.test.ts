@@ -136,14 +136,21 @@ test(`${UPLOADS} hostile or malformed uploads: 200 or 4xx only, no crash, no par
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 25);
   const statuses = new Map<number, number>();
   const unexpected: string[] = [];
+  const slowest = new Map<string, number>();
+  const timedOut: string[] = [];
   let accepted = 0;
   let issued = 0;
   const runner = async () => {
     while (issued < UPLOADS) {
       const i = issued++;
       const { label, go } = next(i);
+      const started = performance.now();
       const res = await go();
+      const ms = performance.now() - started;
+      const kindOf = label.replace(/ at \d+$/, '');
+      slowest.set(kindOf, Math.max(slowest.get(kindOf) ?? 0, Math.round(ms)));
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (/longer than/.test(res.body)) timedOut.push(label);
       if (res.status === 200) accepted++;
       else if (res.status < 400 || res.status >= 500) unexpected.push(`${label}: ${res.status} ${res.body.slice(0, 200)}`);
     }
@@ -155,7 +162,7 @@ test(`${UPLOADS} hostile or malformed uploads: 200 or 4xx only, no crash, no par
   }
   const growth = rssPeak - rssBefore;
   // The figures the viewer README quotes.
-  console.log(`fuzz: ${UPLOADS} uploads, seed ${SEED}: statuses ${JSON.stringify(Object.fromEntries(statuses))}; RSS growth peak ${(growth / 1048576).toFixed(0)} MiB`);
+  console.log(`fuzz: ${UPLOADS} uploads, seed ${SEED}: statuses ${JSON.stringify(Object.fromEntries(statuses))}; RSS growth peak ${(growth / 1048576).toFixed(0)} MiB; slowest answers ${JSON.stringify([...slowest].sort((a, b) => b[1] - a[1]).slice(0, 6))}; timed out: ${JSON.stringify(timedOut)}; viewer warnings ${JSON.stringify([...new Set(viewer.warnings.map((w) => w.replace(/\d+/g, 'N')))])}`);
 
   expect(unexpected.slice(0, 10)).toEqual([]);
   expect(growth).toBeLessThan(RSS_GROWTH_BOUND_BYTES);

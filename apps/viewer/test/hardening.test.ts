@@ -10,7 +10,8 @@ import { hostileZstdWindowFrame, stringTableBomb, wellFramedJunk } from './helpe
 import { checkPprof } from '../src/intake/pprof-check';
 import { incomingProfile } from '../src/intake/incoming-profile';
 import { gz, raw, wallProfile } from './helpers/profiles';
-import { datadogUpload, post, pyroscopeUpload } from './helpers/uploads';
+import { parseMultipart } from '../src/intake/multipart';
+import { datadogUpload, multipart, post, pyroscopeUpload } from './helpers/uploads';
 import { diskState, recordingLogger, startTestViewer, tempDataDir, type TestViewer } from './helpers/viewer';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -171,4 +172,12 @@ test('the viewer, decoding and leak analysis included, never loads the native @d
   const run = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', timeout: 60_000 });
   expect(run.stderr).toBe('');
   expect(JSON.parse(run.stdout.trim())).toEqual([]);
+});
+
+test('a multipart body may hold 64 parts, as the README says; 65 are refused', async () => {
+  const body = (n: number) => multipart(Array.from({ length: n }, (_, p) => ({ name: `p${p}.pprof`, filename: `p${p}.pprof`, data: 'x' })));
+  const ok = body(64);
+  expect(await parseMultipart(ok.body, ok.contentType, 1024)).toHaveLength(64);
+  const over = body(65);
+  await expect(parseMultipart(over.body, over.contentType, 1024)).rejects.toThrow(/more than 64 parts/);
 });

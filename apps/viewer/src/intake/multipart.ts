@@ -24,7 +24,8 @@ export function parseMultipart(body: Buffer, contentType: string | undefined, ma
   try {
     parser = busboy({
       headers: { 'content-type': contentType },
-      limits: { ...LIMITS, files: LIMITS.parts, fields: LIMITS.parts, fileSize: maxPartBytes },
+      // busboy reports a limit when the count reaches it, not when it passes: one more, so 64 parts are allowed.
+      limits: { parts: LIMITS.parts + 1, files: LIMITS.parts + 1, fields: LIMITS.parts + 1, fieldSize: LIMITS.fieldSize, headerPairs: LIMITS.headerPairs, fileSize: maxPartBytes },
       defParamCharset: 'utf8',
     });
   } catch (error) {

@@ -82,6 +82,15 @@ export function estimateDecodedBytes(raw: Uint8Array): number {
   return typeof scan === 'string' ? raw.length * BYTES_PER_MESSAGE_BYTE : scan.decodedBytesEstimate;
 }
 
+/**
+ * Estimated heap of any protobuf message decoded into objects (every top-level field a message), or
+ * why it is not well framed. Stops counting once past `stopAboveBytes`.
+ */
+export function estimateMessageDecodedBytes(bytes: Uint8Array, stopAboveBytes: number): number | string {
+  const scan = scanProtobuf(bytes, stopAboveBytes, -1);
+  return typeof scan === 'string' ? scan : scan.decodedBytesEstimate;
+}
+
 /** Heap per decoded message object (measured about 150 bytes on Node 20 for a sample with its arrays). */
 const BYTES_PER_MESSAGE = 200;
 /** Heap per byte inside a message: each varint byte may be its own number in an array. */
@@ -95,7 +104,7 @@ const MAX_STRING_BYTES = 1024 * 1024;
  * (the pprof decoder is lenient: a truncated message decodes into something; this is not), and
  * estimates the heap the decoded profile will take. Returns the problem, or the estimate.
  */
-function scanProtobuf(bytes: Uint8Array, stopAboveBytes = Infinity): string | { decodedBytesEstimate: number } {
+function scanProtobuf(bytes: Uint8Array, stopAboveBytes = Infinity, stringField = STRING_TABLE_FIELD): string | { decodedBytesEstimate: number } {
   if (bytes.length === 0) return 'empty';
   let pos = 0;
   let decodedBytesEstimate = 0;
@@ -127,8 +136,8 @@ function scanProtobuf(bytes: Uint8Array, stopAboveBytes = Infinity): string | { 
         const length = varint();
         if (length === undefined) return `truncated length at byte ${start}`;
         pos += length;
-        if (field === STRING_TABLE_FIELD && length > MAX_STRING_BYTES) return `a string of ${length} bytes at byte ${start}; names and labels may have at most ${MAX_STRING_BYTES}`;
-        decodedBytesEstimate += field === STRING_TABLE_FIELD ? 64 + 2 * length : BYTES_PER_MESSAGE + BYTES_PER_MESSAGE_BYTE * length;
+        if (field === stringField && length > MAX_STRING_BYTES) return `a string of ${length} bytes at byte ${start}; names and labels may have at most ${MAX_STRING_BYTES}`;
+        decodedBytesEstimate += field === stringField ? 64 + 2 * length : BYTES_PER_MESSAGE + BYTES_PER_MESSAGE_BYTE * length;
         // Over budget already: the rest need not be read (a bomb of millions of empty messages).
         if (decodedBytesEstimate > stopAboveBytes) return { decodedBytesEstimate };
         break;
