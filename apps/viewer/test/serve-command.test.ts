@@ -46,3 +46,10 @@ test('a port already in use is a rejected promise, not a crash', async () => {
     await first.close();
   }
 });
+
+test('--token and VIGIL_VIEWER_TOKEN set the token; the flag wins', () => {
+  expect(parseServeArgs([], { VIGIL_VIEWER_TOKEN: 'from-env' }).token).toBe('from-env');
+  expect(parseServeArgs(['--token', 'from-flag'], { VIGIL_VIEWER_TOKEN: 'from-env' }).token).toBe('from-flag');
+  expect(parseServeArgs(['--token=abc'], {}).token).toBe('abc');
+  expect(parseServeArgs([], {}).token).toBeUndefined();
+});
