@@ -174,7 +174,8 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
     send(res, 200, asset.body, asset.contentType);
   };
 
-  const server: Server = createServer((req, res) => {
+  // Header and request timeouts are enforced on this interval (Node's default is 30 s).
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) {
         const retryAfter = (error as HttpError & { retryAfterSeconds?: number }).retryAfterSeconds;
@@ -197,8 +198,9 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
   // connections trickling bytes hold almost nothing and do not lock honest uploads out.
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = BODY_DEADLINE_MS + 5_000;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
 

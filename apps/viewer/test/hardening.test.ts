@@ -181,3 +181,27 @@ test('a multipart body may hold 64 parts, as the README says; 65 are refused', a
   const over = body(65);
   await expect(parseMultipart(over.body, over.contentType, 1024)).rejects.toThrow(/more than 64 parts/);
 });
+
+test('a client that never finishes its headers is disconnected (slowloris on headers)', async () => {
+  const viewer = await startTestViewer();
+  try {
+    const { connect } = await import('node:net');
+    const socket = connect(viewer.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const closed = new Promise<string>((resolve) => {
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.on('close', () => resolve(answer));
+    });
+    socket.write('POST /profiling/v1/input HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // One header line every second, never the blank line that ends them.
+    const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 1000);
+    try {
+      expect(await closed).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      clearInterval(trickle);
+    }
+  } finally {
+    await viewer.close();
+  }
+}, 60_000);
