@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     await measure(base, pid, `Pyroscope upload of the same kind (${py.body.length} B)`, () => post(base, '/ingest?name=app', py.body, { 'content-type': py.contentType }));
     const junk = gzipSync(wellFramedJunk(60 * 1048576), { level: 9 });
     await measure(base, pid, `${(junk.length / 1024).toFixed(0)} KB gzip inflating to 60 MiB of well-framed junk`, dd(junk));
+    await measure(base, pid, `OTLP request: the same ${(junk.length / 1024).toFixed(0)} KB of junk`, () => post(base, '/v1development/profiles', junk, { 'content-type': 'application/x-protobuf' }));
     const bomb = gzipSync(stringTableBomb(60 * 1048576), { level: 9 });
     for (let i = 0; i < 3; i++) await measure(base, pid, `${(bomb.length / 1024).toFixed(0)} KB part holding one 60 MiB string (#${i + 1})`, dd(bomb));
     // Slowloris: 8 connections trickle a body; then an honest upload.
