@@ -318,6 +318,7 @@ function parseMeta(text: string): UploadMeta | undefined {
   for (const p of meta.profiles) {
     if (typeof p !== 'object' || p === null || typeof p.type !== 'string' || !PROFILE_FILE.test(p.file) || p.id !== `${meta.id}.${p.file.split('.')[0]}`) return undefined;
     if (!Array.isArray(p.sampleTypes) || !Number.isFinite(p.bytes)) return undefined;
+    if (p.decodedBytes !== undefined && !(Number.isFinite(p.decodedBytes) && p.decodedBytes >= 0)) return undefined;
   }
   return meta;
 }
