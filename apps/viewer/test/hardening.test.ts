@@ -1,5 +1,6 @@
 /** The viewer as a local service under attack: origins, tokens, decode budgets (issue 16). */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -85,9 +86,14 @@ describe('decode budgets', () => {
     expect((await post(`${viewer.url}/ingest?name=app&format=pprof`, whole, { 'Content-Type': 'application/octet-stream' })).status).toBe(200);
   });
 
-  test('an honest upload still lands after the hostile ones', async () => {
+  test('an honest upload still lands after the hostile ones, its decoded size recorded for the cache', async () => {
     const u = upload();
-    expect((await post(`${viewer.url}/profiling/v1/input`, u.body, { 'Content-Type': u.contentType })).status).toBe(200);
+    const res = await post(`${viewer.url}/profiling/v1/input`, u.body, { 'Content-Type': u.contentType });
+    expect(res.status).toBe(200);
+    const { uploadId } = JSON.parse(res.body) as { uploadId: string };
+    const meta = JSON.parse(readFileSync(join(viewer.dataDir, 'uploads', uploadId, 'meta.json'), 'utf8')) as { profiles: { bytes: number; decodedBytes: number }[] };
+    // Estimated from the raw protobuf, not the gzip size.
+    expect(meta.profiles[0]!.decodedBytes).toBeGreaterThan(meta.profiles[0]!.bytes);
   });
 });
 
