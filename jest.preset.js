@@ -11,6 +11,7 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: join(__dirname, 'tsconfig.jest.json') }],
   },
   moduleNameMapper: {
+    '^@vigil/heap/leak-analysis$': join(packagesDir, 'heap/src/leak-analysis.ts'),
     '^@vigil/viewer$': join(__dirname, 'apps/viewer/src/index.ts'),
     '^@vigil/([a-z0-9-]+)$': join(packagesDir, '$1/src/index.ts'),
   },

@@ -32,12 +32,12 @@ describe('vigil leaks', () => {
 describe('vigil serve', () => {
   test('serves the viewer on the given port until SIGTERM, binding 127.0.0.1', async () => {
     const data = tempDir();
-    const child = spawn(process.execPath, [cliBin, 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+    const child = spawn(process.execPath, [cliBin, 'serve', '--port', '0', '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     const url = await new Promise<string>((resolve, reject) => {
       const poll = setInterval(() => {
-        const match = /vigil viewer on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        const match = /vigil viewer listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
         if (match) {
           clearInterval(poll);
           resolve(match[1]!);
@@ -52,5 +52,20 @@ describe('vigil serve', () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
+  });
+
+  test('--help shows the one command-line surface the viewer README documents', () => {
+    const { code, stdout } = vigil(['serve', '--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--data-dir', '--max-body-mb', '--token', '--retention-mb', 'VIGIL_VIEWER_TOKEN', 'VIGIL_VIEWER_DATA_DIR']) expect(stdout).toContain(flag);
+  });
+
+  test('refuses to bind beyond loopback without a token, and an unknown flag is a usage error', () => {
+    const open = vigil(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', tempDir()]);
+    expect(open.code).not.toBe(0);
+    expect(open.stderr).toMatch(/without a token/);
+    const wrong = vigil(['serve', '--data', tempDir()]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/unknown option --data/);
   });
 });

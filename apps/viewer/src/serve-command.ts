@@ -9,8 +9,28 @@ export interface ServeIo {
   logger?: Logger;
 }
 
-export const SERVE_USAGE = `usage: vigil serve [--port 8126] [--host 127.0.0.1] [--data-dir ./.vigil-data] [--retention-mb 1024] [--max-body-mb 32]
-environment: VIGIL_VIEWER_PORT, VIGIL_VIEWER_HOST, VIGIL_VIEWER_DATA_DIR, VIGIL_VIEWER_RETENTION_MB, VIGIL_VIEWER_MAX_BODY_MB, VIGIL_LOG_LEVEL`;
+export const SERVE_USAGE = `Usage: vigil serve [options]
+
+Starts the local viewer: a Datadog-agent, Pyroscope and OTLP compatible intake, an on-disk profile
+store, and a web UI with flame graphs, hotspots, timelines, diffs and leak suspects.
+Point any profiler at it (DD_TRACE_AGENT_URL=http://127.0.0.1:8126, or vigil run --upload).
+
+Options (each also read from the environment variable shown):
+  --port <n>            port (default 8126, the Datadog agent's)              VIGIL_VIEWER_PORT
+  --host <addr>         address to bind (default 127.0.0.1); any other        VIGIL_VIEWER_HOST
+                        address needs --token
+  --token <secret>      every request must carry it (Authorization: Bearer,  VIGIL_VIEWER_TOKEN
+                        DD-API-KEY or X-Vigil-Token; open the UI with ?token=)
+  --data-dir <dir>      where profiles are stored (default ./.vigil-data)    VIGIL_VIEWER_DATA_DIR
+  --retention-mb <n>    keep at most this much, oldest dropped (default 1024) VIGIL_VIEWER_RETENTION_MB
+  --max-body-mb <n>     largest accepted upload in MiB (default 32)           VIGIL_VIEWER_MAX_BODY_MB
+  -h, --help            this help
+Log level: VIGIL_LOG_LEVEL (default warn).
+
+Examples:
+  vigil serve
+  vigil serve --port 9000 --data-dir /var/tmp/profiles --retention-mb 200
+  VIGIL_VIEWER_TOKEN=$(openssl rand -hex 16) vigil serve --host 0.0.0.0`;
 
 /**
  * Viewer options from command-line flags, falling back to VIGIL_VIEWER_* variables and then the
@@ -24,6 +44,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     dataDir: reader.string('VIGIL_VIEWER_DATA_DIR') ?? DEFAULT_DATA_DIR,
     retentionMb: reader.number('VIGIL_VIEWER_RETENTION_MB', DEFAULT_RETENTION_MB, { min: 1, unit: 'MiB' }),
     maxBodyBytes: Math.round(reader.number('VIGIL_VIEWER_MAX_BODY_MB', DEFAULT_MAX_BODY_BYTES / 1048576, { min: 0.001, unit: 'MiB' }) * 1048576),
+    token: reader.string('VIGIL_VIEWER_TOKEN'),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -46,6 +67,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--data-dir': options.dataDir = value(); break;
       case '--retention-mb': options.retentionMb = number(1, Number.MAX_SAFE_INTEGER, false); break;
       case '--max-body-mb': options.maxBodyBytes = Math.round(number(0.001, 4096, false) * 1048576); break;
+      case '--token': options.token = value(); break;
       default: throw new Error(`unknown option ${arg}\n${SERVE_USAGE}`);
     }
   }
@@ -65,7 +87,7 @@ export async function serveViewer(argv: readonly string[], io: ServeIo = {}): Pr
   const out = io.out ?? ((line: string) => process.stdout.write(line));
   out(`vigil viewer listening on ${viewer.url} (data in ${viewer.dataDir})\n`);
   if (viewer.host !== '127.0.0.1' && viewer.host !== 'localhost' && viewer.host !== '::1') {
-    out(`warning: bound to ${viewer.host}: anyone who can reach this port can upload and read profiles\n`);
+    out(`bound to ${viewer.host}: every request must carry the token (open the UI at ${viewer.url}/?token=<token>)\n`);
   }
   return viewer;
 }

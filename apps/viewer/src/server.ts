@@ -4,16 +4,16 @@ import { resolve } from 'node:path';
 import { createConsoleLogger, ProblemReporter, safeLog } from '@vigil/core';
 import { analysisRoute, describeProfile, listServices } from './http/api-routes';
 import { HttpError } from './http/http-error';
-import { readBody } from './http/read-body';
+import { BodyMemoryBudget, readBody } from './http/read-body';
+import { checkBrowserOrigin, hostHeaderIsLoopback, LOOPBACK_HOSTS, presentedTokens, TOKEN_COOKIE, tokenMatches } from './http/request-guard';
 import { send, sendError, sendJson } from './http/responses';
 import { readAsset } from './http/static-assets';
-import { parseDatadogUpload } from './intake/datadog-intake';
-import { parseMultipart } from './intake/multipart';
-import { parsePyroscopeUpload } from './intake/pyroscope-intake';
-import { parseOtlpUpload } from './intake/otlp-intake';
-import { OTLP_PROFILES_PATH } from '@vigil/exporter';
+import { DecodePool } from './intake/decode-pool';
+import type { DecodeBudget } from './intake/decode-budget';
+import { INTAKE_PATHS, OTLP_INTAKE_PATH } from './intake/parse-upload';
 import {
-  DECOMPRESSION_RATIO_LIMIT, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_RETENTION_MB, DEFAULT_VIEWER_HOST, DEFAULT_VIEWER_PORT,
+  BODY_DEADLINE_MS, BODY_IDLE_TIMEOUT_MS, DECODE_TIMEOUT_MS, DECODE_WORKER_HEAP_MB, DECOMPRESSION_RATIO_LIMIT, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RETENTION_MB, DEFAULT_VIEWER_HOST, DEFAULT_VIEWER_PORT, HEADERS_TIMEOUT_MS, MAX_DECODED_PROFILE_BYTES, MAX_ZSTD_WINDOW_BYTES,
   type ViewerOptions,
 } from './options';
 import { isProfileId, ProfileStore } from './store/profile-store';
@@ -31,13 +31,12 @@ export interface ViewerHandle {
   close(): Promise<void>;
 }
 
-/**
- * Uploads read and checked at the same time. Each may hold up to maxBodyBytes (and its inflated
- * profiles) in memory, so more wait: they get 429, which profilers retry after a backoff.
- */
-const MAX_CONCURRENT_UPLOADS = 8;
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Decode worker threads: the machine's cores are shared with the app being profiled. */
+const DECODE_WORKERS = 2;
+/** Uploads waiting for a decode worker; more get 429, which profilers retry after a backoff. */
+const MAX_QUEUED_DECODES = 16;
+/** Request bodies held at once, as multiples of the largest body. */
+const BODY_BUDGET_BODIES = 4;
 
 /**
  * Starts the local viewer: Datadog-agent (`POST /profiling/v1/input`) and Pyroscope
@@ -53,40 +52,52 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer in [0, 65535], got ${port}`);
   if (!(retentionMb > 0)) throw new RangeError(`retentionMb must be a positive number, got ${retentionMb}`);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new RangeError(`maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
+  const token = options.token === '' ? undefined : options.token;
   const logger = options.logger ?? createConsoleLogger('warn');
   const problems = new ProblemReporter(logger);
-
-  const store = await ProfileStore.open(dataDir, { retentionBytes: retentionMb * 1024 * 1024, logger });
-  const maxDecompressedBytes = Math.max(64 * 1024 * 1024, maxBodyBytes * DECOMPRESSION_RATIO_LIMIT);
   // Rebinding protection: a web page must not reach a loopback-only viewer through a DNS name of its own.
   const loopbackOnly = LOOPBACK_HOSTS.has(host);
-  let uploadsInFlight = 0;
+  if (!loopbackOnly && !token) {
+    throw new Error(`refusing to listen on ${host} without a token: anyone who can reach it could read and upload profiles. Pass --token (or VIGIL_VIEWER_TOKEN), or bind 127.0.0.1`);
+  }
+
+  const store = await ProfileStore.open(dataDir, { retentionBytes: retentionMb * 1024 * 1024, logger });
+  const maxOutputBytes = Math.max(64 * 1024 * 1024, maxBodyBytes * DECOMPRESSION_RATIO_LIMIT);
+  const budget: DecodeBudget = { maxOutputBytes, maxZstdWindowBytes: Math.min(MAX_ZSTD_WINDOW_BYTES, maxOutputBytes), maxDecodedBytes: MAX_DECODED_PROFILE_BYTES };
+  const bodyBudget = new BodyMemoryBudget(maxBodyBytes * BODY_BUDGET_BODIES);
+  const decoders = new DecodePool({
+    workers: DECODE_WORKERS,
+    maxQueued: MAX_QUEUED_DECODES,
+    timeoutMs: DECODE_TIMEOUT_MS,
+    maxWorkerHeapMb: DECODE_WORKER_HEAP_MB,
+    onWorkerLost: (reason) => problems.report('decoder', `viewer: refused an upload: ${reason}`),
+  });
 
   /** Reads, checks and stores one upload; answers only once it is durably on disk. */
   const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const body = await readBody(req, maxBodyBytes);
-    let incoming: IncomingUpload;
-    if (url.pathname === OTLP_PROFILES_PATH) {
+    const { body, release } = await readBody(req, { maxBytes: maxBodyBytes, idleTimeoutMs: BODY_IDLE_TIMEOUT_MS, deadlineMs: BODY_DEADLINE_MS, budget: bodyBudget });
+    let uploads: IncomingUpload[];
+    try {
+      const q = url.searchParams;
+      uploads = await decoders.run({
+        path: url.pathname,
+        contentType: req.headers['content-type'],
+        query: { name: q.get('name'), from: q.get('from'), until: q.get('until'), format: q.get('format'), spyName: q.get('spyName'), sampleRate: q.get('sampleRate') },
+        body,
+        budget,
+      });
+    } finally {
+      release();
+    }
+    if (url.pathname === OTLP_INTAKE_PATH) {
       // One OTLP request can carry several resources; each is stored as its own upload.
       const metas: UploadMeta[] = [];
-      for (const upload of parseOtlpUpload(body, maxDecompressedBytes)) metas.push(await storeUpload(upload));
+      for (const upload of uploads) metas.push(await storeUpload(upload));
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); // an empty ExportProfilesServiceResponse
       safeLog(() => logger.debug(`viewer: stored OTLP uploads ${metas.map((m) => m.id).join(', ')}`));
       return;
     }
-    if (url.pathname === '/profiling/v1/input') {
-      const parts = await parseMultipart(body, req.headers['content-type'], maxBodyBytes);
-      incoming = parseDatadogUpload(parts, maxDecompressedBytes);
-    } else {
-      const q = url.searchParams;
-      incoming = await parsePyroscopeUpload(
-        { name: q.get('name'), from: q.get('from'), until: q.get('until'), format: q.get('format'), spyName: q.get('spyName'), sampleRate: q.get('sampleRate') },
-        req.headers['content-type'],
-        body,
-        maxDecompressedBytes,
-      );
-    }
-    const meta = await storeUpload(incoming);
+    const meta = await storeUpload(uploads[0]!);
     safeLog(() => logger.debug(`viewer: stored upload ${meta.id} from ${meta.service} (${meta.profiles.map((p) => p.type).join(', ')})`));
     sendJson(res, 200, { ok: true, uploadId: meta.id, profiles: meta.profiles.map((p) => ({ id: p.id, type: p.type })) });
   };
@@ -110,18 +121,21 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
     if (loopbackOnly && !hostHeaderIsLoopback(req.headers.host)) {
       throw new HttpError(403, `Host ${JSON.stringify(req.headers.host ?? '')} refused: this viewer listens on ${host} and answers only to localhost names`);
     }
-    if (path === '/profiling/v1/input' || path === '/ingest' || path === OTLP_PROFILES_PATH) {
+    if (token !== undefined) {
+      const presented = presentedTokens(req, url);
+      if (!presented.some((t) => tokenMatches(token, t))) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="vigil viewer"');
+        throw new HttpError(401, 'this viewer needs its token: Authorization: Bearer <token> (or DD-API-KEY, X-Vigil-Token), or open the UI once with ?token=<token>');
+      }
+      // The UI opened with ?token= keeps it in a cookie its own requests carry; pages elsewhere cannot read it.
+      if (url.searchParams.get('token') !== null && req.method === 'GET') {
+        res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') checkBrowserOrigin(req);
+    if (INTAKE_PATHS.includes(path)) {
       if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`);
-      if (uploadsInFlight >= MAX_CONCURRENT_UPLOADS) {
-        res.setHeader('Retry-After', '1');
-        throw new HttpError(429, `busy: ${MAX_CONCURRENT_UPLOADS} uploads are being stored; retry shortly`);
-      }
-      uploadsInFlight++;
-      try {
-        await receiveUpload(req, res, url);
-      } finally {
-        uploadsInFlight--;
-      }
+      await receiveUpload(req, res, url);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${path} takes GET`);
@@ -160,9 +174,12 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
     send(res, 200, asset.body, asset.contentType);
   };
 
-  const server: Server = createServer((req, res) => {
+  // Header and request timeouts are enforced on this interval (Node's default is 30 s).
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) {
+        const retryAfter = (error as HttpError & { retryAfterSeconds?: number }).retryAfterSeconds;
+        if (retryAfter !== undefined && !res.headersSent) res.setHeader('Retry-After', String(retryAfter));
         if (error.status === 413 || !req.complete) {
           // The rest of the body is not wanted: answer, then close instead of reading it.
           res.setHeader('Connection', 'close');
@@ -176,10 +193,14 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
       sendError(res, 500, 'internal error; see the viewer log');
     });
   });
-  // A stalled upload holds one of the MAX_CONCURRENT_UPLOADS slots; give up on it after two minutes.
-  server.requestTimeout = 120_000;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  // Slow clients: headers within 10 s, the whole request within the body deadline (readBody also
+  // times out a body that pauses). Bodies count against a memory budget as they arrive, so
+  // connections trickling bytes hold almost nothing and do not lock honest uploads out.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = BODY_DEADLINE_MS + 5_000;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
 
@@ -192,6 +213,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
       });
     });
   } catch (error) {
+    await decoders.close();
     await store.close();
     throw error;
   }
@@ -211,18 +233,13 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerHa
           server.close(() => done());
           server.closeIdleConnections?.();
         });
+        await decoders.close();
         await store.close();
         safeLog(() => logger.debug(`viewer on ${host}:${address.port} closed`));
       })();
       return closing;
     },
   };
-}
-
-function hostHeaderIsLoopback(hostHeader: string | undefined): boolean {
-  if (!hostHeader) return true; // HTTP/1.0 clients send none; a browser always does
-  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
-  return LOOPBACK_HOSTS.has(name.toLowerCase());
 }
 
 function safeFilePart(text: string): string {

@@ -12,7 +12,7 @@ test('a bad variable is one warning and the default; a bad flag is a usage error
   const warnings: string[] = [];
   expect(parseServeArgs([], { VIGIL_VIEWER_PORT: 'eighty' }, (m) => warnings.push(m)).port).toBe(8126);
   expect(warnings).toEqual(['VIGIL_VIEWER_PORT="eighty" is not an integer in [0, 65535]; using 8126']);
-  expect(() => parseServeArgs(['--port', '70000'])).toThrow(/--port 70000: expected an integer in \[0, 65535\]\nusage: vigil serve/);
+  expect(() => parseServeArgs(['--port', '70000'])).toThrow(/--port 70000: expected an integer in \[0, 65535\]\nUsage: vigil serve/);
   expect(() => parseServeArgs(['--bogus'])).toThrow(/unknown option --bogus/);
   expect(() => parseServeArgs(['--data-dir'])).toThrow(/--data-dir needs a value/);
 });
@@ -45,4 +45,11 @@ test('a port already in use is a rejected promise, not a crash', async () => {
   } finally {
     await first.close();
   }
+});
+
+test('--token and VIGIL_VIEWER_TOKEN set the token; the flag wins', () => {
+  expect(parseServeArgs([], { VIGIL_VIEWER_TOKEN: 'from-env' }).token).toBe('from-env');
+  expect(parseServeArgs(['--token', 'from-flag'], { VIGIL_VIEWER_TOKEN: 'from-env' }).token).toBe('from-flag');
+  expect(parseServeArgs(['--token=abc'], {}).token).toBe('abc');
+  expect(parseServeArgs([], {}).token).toBeUndefined();
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { sampleTypeIndex } from '@vigil/core';
-import { findLeakSuspects } from '@vigil/heap';
+import { findLeakSuspects } from '@vigil/heap/leak-analysis';
 import { formatTable, formatValue } from '../format-value';
 import { loadProfiles } from '../profile-files';
 import { UsageError } from '../usage-error';

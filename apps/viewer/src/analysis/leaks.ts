@@ -1,4 +1,4 @@
-import { findLeakSuspects, type LeakSuspect, type LeakSuspectOptions } from '@vigil/heap';
+import { findLeakSuspects, type LeakSuspect, type LeakSuspectOptions } from '@vigil/heap/leak-analysis';
 import type { ProfileRef, ProfileStore } from '../store/profile-store';
 
 export interface LeakGroup {

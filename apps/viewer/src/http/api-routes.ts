@@ -1,4 +1,4 @@
-import type { LeakSuspectOptions } from '@vigil/heap';
+import type { LeakSuspectOptions } from '@vigil/heap/leak-analysis';
 import { diffProfiles } from '../analysis/diff';
 import { leakSuspects } from '../analysis/leaks';
 import { flameGraph } from '../analysis/flame-graph';
@@ -15,6 +15,13 @@ import { HttpError } from './http-error';
 
 /** Profiles one request may aggregate: keeps a careless `from=0` from decoding the whole disk. */
 const MAX_PROFILES_PER_QUERY = 500;
+/**
+ * Estimated decoded bytes one request may read (each profile is decoded, walked, and left to the
+ * bounded cache): the newest profiles that fit are used. Older index entries carry no estimate;
+ * they count 48 times their gzip size, the ratio measured on ordinary wall profiles.
+ */
+const MAX_DECODED_BYTES_PER_QUERY = 1024 * 1024 * 1024;
+const LEGACY_DECODED_BYTES_PER_STORED_BYTE = 48;
 
 function limitParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const raw = params.get(name);
@@ -31,8 +38,17 @@ function withSideTags(filter: ReturnType<typeof parseProfileFilter>, params: URL
   return filter;
 }
 
-function newestCapped(refs: ProfileRef[]): ProfileRef[] {
-  return refs.length > MAX_PROFILES_PER_QUERY ? refs.slice(refs.length - MAX_PROFILES_PER_QUERY) : refs;
+/** The newest of `refs` (oldest first) within the per-query count and memory budgets; at least one. */
+export function newestCapped(refs: ProfileRef[]): ProfileRef[] {
+  let decodedBytes = 0;
+  let first = refs.length;
+  while (first > 0 && refs.length - first < MAX_PROFILES_PER_QUERY) {
+    const { profile } = refs[first - 1]!;
+    decodedBytes += profile.decodedBytes ?? profile.bytes * LEGACY_DECODED_BYTES_PER_STORED_BYTE;
+    if (decodedBytes > MAX_DECODED_BYTES_PER_QUERY && first < refs.length) break;
+    first--;
+  }
+  return refs.slice(first);
 }
 
 /** The JSON summary of a profile used by the list and metadata endpoints. */

@@ -1,3 +1,4 @@
+import type { DecodeBudget } from './decode-budget';
 import { HttpError } from '../http/http-error';
 import type { IncomingProfile, IncomingUpload } from '../store/upload-meta';
 import { checkProfileType, incomingProfile } from './incoming-profile';
@@ -15,7 +16,7 @@ const PPROF_SUFFIXES = ['.pprof', '.pb.gz', '.pprof.gz'];
  * Parses a Datadog agent profile upload (`POST /profiling/v1/input`, event format version 4):
  * a part `event` holding event.json, and one part per attachment named `{type}.pprof`.
  */
-export function parseDatadogUpload(parts: readonly FormPart[], maxDecompressedBytes: number): IncomingUpload {
+export function parseDatadogUpload(parts: readonly FormPart[], budget: DecodeBudget): IncomingUpload {
   const eventPart = parts.find((p) => p.name === 'event');
   if (!eventPart) {
     throw new HttpError(400, 'missing multipart part "event" (event.json); this endpoint takes the Datadog profiling intake format v4');
@@ -53,7 +54,7 @@ export function parseDatadogUpload(parts: readonly FormPart[], maxDecompressedBy
   const profiles: IncomingProfile[] = pprofParts.map((part) => {
     const fileName = PPROF_SUFFIXES.some((s) => part.name.endsWith(s)) ? part.name : (part.filename ?? part.name);
     const type = checkProfileType(stripSuffix(fileName), part.name);
-    const { summary: _summary, ...profile } = incomingProfile(type, part.data, part.name, maxDecompressedBytes);
+    const { summary: _summary, ...profile } = incomingProfile(type, part.data, part.name, budget);
     return profile;
   });
 

@@ -1,8 +1,20 @@
 import * as zlib from 'node:zlib';
 import { Decompress as ZstdStream } from 'fzstd';
 import { HttpError } from '../http/http-error';
+import { readZstdFrames } from './zstd-frame';
 
-type ZstdDecompress = (buffer: Buffer, options?: { maxOutputLength?: number }) => Buffer;
+type ZstdDecompress = (buffer: Buffer, options?: { maxOutputLength?: number; params?: Record<number, number> }) => Buffer;
+
+/** zstd's own parameter for the largest window a decoder accepts (log2 of bytes). */
+const ZSTD_D_WINDOW_LOG_MAX = (zlib.constants as unknown as Record<string, number>).ZSTD_d_windowLogMax ?? 100;
+
+/** Limits on decompressing one profile part. */
+export interface DecompressBudget {
+  /** Largest decompressed size. */
+  maxOutputBytes: number;
+  /** Largest zstd window a frame may ask for; checked from the frame header before anything is allocated. */
+  maxZstdWindowBytes: number;
+}
 
 /**
  * `zlib.zstdDecompressSync` exists from Node 22.15 / 23.8. dd-trace uploads zstd by default from
@@ -46,13 +58,24 @@ export function detectCompression(bytes: Uint8Array): Compression {
  * The raw protobuf of a profile part sent gzip-compressed, zstd-compressed or as is. Output is
  * capped at `maxOutputBytes` so a small compressed bomb cannot exhaust memory.
  */
-export function decompressPart(bytes: Buffer, partName: string, maxOutputBytes: number): { raw: Buffer; compression: Compression } {
+export function decompressPart(bytes: Buffer, partName: string, budget: DecompressBudget): { raw: Buffer; compression: Compression } {
+  const { maxOutputBytes, maxZstdWindowBytes } = budget;
   const compression = detectCompression(bytes);
+  if (compression === 'zstd') {
+    const frames = readZstdFrames(bytes);
+    if (typeof frames === 'string') throw new HttpError(400, `part ${JSON.stringify(partName)} is not valid zstd data: ${frames}`);
+    if (frames.largestWindowBytes > maxZstdWindowBytes) {
+      throw new HttpError(413, `part ${JSON.stringify(partName)} asks for a zstd window of ${frames.largestWindowBytes} bytes; at most ${maxZstdWindowBytes} are allowed`);
+    }
+    if (frames.declaredContentBytes > maxOutputBytes) {
+      throw new HttpError(413, `part ${JSON.stringify(partName)} declares ${frames.declaredContentBytes} bytes of content; it may decompress to at most ${maxOutputBytes}`);
+    }
+  }
   try {
     if (compression === 'gzip') return { raw: zlib.gunzipSync(bytes, { maxOutputLength: maxOutputBytes }), compression };
     if (compression === 'zstd') {
       const raw = nativeZstdDecompressSync
-        ? nativeZstdDecompressSync(bytes, { maxOutputLength: maxOutputBytes })
+        ? nativeZstdDecompressSync(bytes, { maxOutputLength: maxOutputBytes, params: { [ZSTD_D_WINDOW_LOG_MAX]: Math.ceil(Math.log2(maxZstdWindowBytes)) } })
         : portableZstdDecompress(bytes, maxOutputBytes);
       return { raw, compression };
     }

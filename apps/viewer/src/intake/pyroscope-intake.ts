@@ -1,3 +1,4 @@
+import type { DecodeBudget } from './decode-budget';
 import { HttpError } from '../http/http-error';
 import type { IncomingUpload } from '../store/upload-meta';
 import { UNKNOWN_SERVICE } from './datadog-intake';
@@ -23,7 +24,7 @@ export async function parsePyroscopeUpload(
   query: PyroscopeQuery,
   contentType: string | undefined,
   body: Buffer,
-  maxDecompressedBytes: number,
+  budget: DecodeBudget,
 ): Promise<IncomingUpload> {
   const labels = parseLabelSet(query.name ?? '');
   const format = query.format ?? '';
@@ -54,7 +55,7 @@ export async function parsePyroscopeUpload(
   }
 
   const partName = format === 'pprof' ? 'body' : 'profile';
-  const checked = incomingProfile('pending', profileBytes, partName, maxDecompressedBytes);
+  const checked = incomingProfile('pending', profileBytes, partName, budget);
   const type = profileTypeFromSampleTypes(checked.sampleTypes.map(([t]) => t), sampleTypeConfig);
   const { summary, ...profile } = checked;
 

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeProfile, safeLog, type Logger, type Profile } from '@vigil/core';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { isGzip, Profile, safeLog, type Logger } from '@vigil/core';
+import { estimateDecodedBytes } from '../intake/pprof-check';
+import { MAX_DECODED_PROFILE_BYTES } from '../options';
 import { replaceFileAtomically, syncDirectory, writeFileDurably } from './durable-fs';
 import { ProfileCache } from './profile-cache';
 import type { IncomingUpload, StoredProfileMeta, UploadMeta } from './upload-meta';
@@ -11,13 +15,12 @@ const UPLOAD_ID = /^[0-9a-z]{8,12}-[0-9a-f]{12}$/;
 const PROFILE_ID = /^([0-9a-z]{8,12}-[0-9a-f]{12})\.(\d{1,3})$/;
 const PROFILE_FILE = /^\d{1,3}\.pprof$/;
 
+const gunzipAsync = promisify(gunzip);
+
 /**
- * A decoded pprof-format Profile takes about 48 times its gzip size on the JS heap (measured: a
- * 45 KB wall profile of 2,000 samples decodes to 2.1 MiB), so the cache of decoded profiles is
- * sized in estimated heap bytes.
+ * Heap the decoded-profile cache may use, counted in each profile's estimated decoded size (from
+ * its raw protobuf, not its gzip size: a 60 KB gzip can hold a 60 MiB string).
  */
-const DECODED_BYTES_PER_STORED_BYTE = 48;
-/** Heap the decoded-profile cache may use (estimated): about 230 such profiles stay warm. */
 const DECODED_CACHE_BYTES = 512 * 1024 * 1024;
 
 /** A profile and the upload it came in. */
@@ -51,7 +54,7 @@ export function isProfileId(id: string): boolean {
  */
 export class ProfileStore {
   private readonly byId = new Map<string, UploadMeta>();
-  private readonly cache = new ProfileCache(DECODED_CACHE_BYTES / DECODED_BYTES_PER_STORED_BYTE, 1024);
+  private readonly cache = new ProfileCache(DECODED_CACHE_BYTES, 1024);
   private storedBytes = 0;
   private indexHandle: FileHandle | undefined;
   private writes: Promise<unknown> = Promise.resolve();
@@ -157,6 +160,7 @@ export class ProfileStore {
       sampleTypes: p.sampleTypes,
       sampleCount: p.sampleCount,
       bytes: p.gzipBytes.length,
+      decodedBytes: p.decodedBytes,
       compression: p.compression,
     }));
     const meta: UploadMeta = {
@@ -199,7 +203,7 @@ export class ProfileStore {
     this.storedBytes += uploadBytes(meta);
     // Just uploaded is what gets looked at next; it was decoded anyway.
     incoming.profiles.forEach((p, i) => {
-      if (p.decoded) this.cache.set(profiles[i]!.id, p.decoded, profiles[i]!.bytes);
+      if (p.decoded) this.cache.set(profiles[i]!.id, p.decoded, p.decodedBytes);
     });
     await this.enforceRetention();
     return meta;
@@ -260,12 +264,19 @@ export class ProfileStore {
     return readFile(join(this.uploadsDir, ref.upload.id, ref.profile.file));
   }
 
-  /** A profile decoded (cached). */
+  /**
+   * A profile decoded (cached). Throws for a profile whose decoded size would pass the per-profile
+   * budget (stored before the intake checked it): queries skip it rather than exhaust memory.
+   */
   async load(ref: ProfileRef): Promise<Profile> {
     const cached = this.cache.get(ref.profile.id);
     if (cached) return cached;
-    const profile = decodeProfile(await this.readStoredBytes(ref));
-    this.cache.set(ref.profile.id, profile, ref.profile.bytes);
+    const stored = await this.readStoredBytes(ref);
+    const raw = isGzip(stored) ? await gunzipAsync(stored, { maxOutputLength: MAX_DECODED_PROFILE_BYTES }) : stored;
+    const decodedBytes = estimateDecodedBytes(raw);
+    if (decodedBytes > MAX_DECODED_PROFILE_BYTES) throw new Error(`profile ${ref.profile.id} would take ${decodedBytes} bytes decoded`);
+    const profile = Profile.decode(raw);
+    this.cache.set(ref.profile.id, profile, decodedBytes);
     return profile;
   }
 
@@ -307,6 +318,7 @@ function parseMeta(text: string): UploadMeta | undefined {
   for (const p of meta.profiles) {
     if (typeof p !== 'object' || p === null || typeof p.type !== 'string' || !PROFILE_FILE.test(p.file) || p.id !== `${meta.id}.${p.file.split('.')[0]}`) return undefined;
     if (!Array.isArray(p.sampleTypes) || !Number.isFinite(p.bytes)) return undefined;
+    if (p.decodedBytes !== undefined && !(Number.isFinite(p.decodedBytes) && p.decodedBytes >= 0)) return undefined;
   }
   return meta;
 }

@@ -15,6 +15,8 @@ export interface StoredProfileMeta {
   sampleCount: number;
   /** Stored (gzip) size in bytes. */
   bytes: number;
+  /** Estimated heap of the decoded profile; absent in indexes written before it was recorded. */
+  decodedBytes?: number;
   /** How the sender compressed it: `gzip`, `zstd` or `none` (it is stored as gzip either way). */
   compression?: 'gzip' | 'zstd' | 'none';
 }
@@ -45,11 +47,13 @@ export interface UploadMeta {
 export interface IncomingProfile {
   type: string;
   gzipBytes: Buffer;
-  /** The profile as decoded by the intake's check; the store keeps it warm for the first queries. */
+  /** The profile as decoded by the intake's check, when decoded in this thread; the store keeps it warm for the first queries. */
   decoded?: Profile;
   compression: 'gzip' | 'zstd' | 'none';
   sampleTypes: SampleTypeSpec[];
   sampleCount: number;
+  /** Estimated heap of the decoded profile (see estimateDecodedBytes): what the cache of decoded profiles counts. */
+  decodedBytes: number;
 }
 
 /** An upload parsed from any intake, before it has an id: the meta's fields, its profiles still in memory. */
