@@ -4,6 +4,8 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { Disposable, SharedResources, Lease } from '@vigil/core';
 import { DNS_OPERATIONS, FS_OPERATIONS, instrumentCallbackApi, instrumentPromiseApi } from './instrument-fs-dns';
 import { instrumentChannels } from './instrument-channels';
+import { instrumentClientChannels } from './instrument-client-channels';
+import { instrumentSockets } from './instrument-sockets';
 import { instrumentTimers } from './instrument-timers';
 import { IoWaitTracker, type IoWaitTrackerOptions } from './io-wait-tracker';
 import type { Restore } from './patch';
@@ -29,6 +31,7 @@ export class IoWaitInstrumentation implements Disposable {
     }
     this.restores.push(...instrumentChannels(t));
     if (t.tracks('timer')) this.restores.push(...instrumentTimers(t));
+    if (t.tracks('socket')) this.restores.push(...instrumentSockets(t), ...instrumentClientChannels(t));
     // ESM named imports of builtins (`import { readFile } from 'node:fs'`) are copies: refresh them.
     syncBuiltinESMExports();
   }
