@@ -6,6 +6,7 @@ import { OpenTelemetrySource, openTelemetryRegistered, type SourceSettings } fro
 import { resolveOptions, type TracingCorrelationOptions } from './options';
 import { enterSamplerContext, runningSampler, type CorrelatableSampler } from './sampler-link';
 import { NO_SPAN_LABELS, type SpanLabels } from './span-labels';
+import { TracerRegistrationWatch } from './tracer-registration-watch';
 
 /** The collector's name in core (one per profiler). */
 export const TRACING_CORRELATION_COLLECTOR_NAME = 'tracing-correlation';
@@ -29,6 +30,7 @@ class TracingCorrelationCollector implements Collector {
   private ddTrace: DdTraceSource | undefined;
   private readonly asyncHook = new AsyncCallbackHook(() => this.refreshThreadContext());
   private pollTimer: NodeJS.Timeout | undefined;
+  private registrationWatch: TracerRegistrationWatch | undefined;
   private running = false;
   private readonly reported = new Set<string>();
   private readonly provider: SpanLabelsProvider = () => this.activeLabels();
@@ -67,6 +69,10 @@ class TracingCorrelationCollector implements Collector {
     if (!loaded) {
       ctx.logger.info('tracing correlation: no tracer loaded (neither an OpenTelemetry context manager nor dd-trace); samples carry no span labels until one registers');
     }
+    // A tracer registered later (the usual `--require ./tracing.js` after the preload, or an SDK
+    // started by the app) is attached when it registers, or at the first request or span at the
+    // latest; the poll below is only the fallback for anything else.
+    this.registrationWatch = new TracerRegistrationWatch(() => this.sync());
     this.sync();
     // Collectors start one after another: look again once the CPU/wall sampler is surely up.
     setImmediate(() => this.sync());
@@ -93,6 +99,8 @@ class TracingCorrelationCollector implements Collector {
     this.running = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+    this.registrationWatch?.dispose();
+    this.registrationWatch = undefined;
     this.asyncHook.disable();
     this.openTelemetry?.detach();
     this.ddTrace?.detach();
@@ -108,7 +116,9 @@ class TracingCorrelationCollector implements Collector {
   private sync(): void {
     if (!this.running) return;
     try {
-      const attached = [this.openTelemetry?.attach() ?? false, this.ddTrace?.attach() ?? false].some(Boolean);
+      const ddTraceAttached = this.ddTrace?.attach() ?? false;
+      const attached = (this.openTelemetry?.attach() ?? false) || ddTraceAttached;
+      this.registrationWatch?.stopFollowing(attached, ddTraceAttached || !this.ddTrace);
       const sampler = runningSampler();
       if (attached && sampler && !sampler.usesAsyncContextFrame) this.asyncHook.enable();
       else this.asyncHook.disable();

@@ -118,7 +118,20 @@ describe('I/O wait on open client sockets', () => {
       // 20 commands per pipeline: summing each command's own wait would give up to 20x the wall time.
       expect(waits.byIssuer.pipelineToCache ?? 0).toBeGreaterThan(0);
       expect(waits.byIssuer.pipelineToCache ?? 0).toBeLessThanOrEqual(truth.pipelineMs);
-      // Named by ioredis's own tracing channel, command by command; its socket is not measured twice.
+      expect(Object.keys(waits.byOperation)).toEqual([`ioredis 127.0.0.1:${server.port}`]);
+    }, 120_000);
+
+    it("names each command from ioredis's tracing channel when client channels are on, measuring each socket once", async () => {
+      const run = await runFixture('socket-waits.ts', ['redis', String(server.port)], { ...EVERY_REQUEST, VIGIL_IO_WAIT_CLIENT_CHANNELS: 'true' });
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const truth = JSON.parse(run.stdout.trim()) as { awaitedMs: number; pipelineMs: number };
+      const waits = socketWaits(run, ['popFromCache', 'pipelineToCache']);
+      console.log({ truth, waits });
+      within15Percent(waits.byOperation['redis BLPOP'], truth.awaitedMs);
+      within15Percent(waits.byIssuer.popFromCache, truth.awaitedMs);
+      expect(waits.byIssuer.pipelineToCache ?? 0).toBeGreaterThan(0);
+      expect(waits.byIssuer.pipelineToCache ?? 0).toBeLessThanOrEqual(truth.pipelineMs);
+      // Named by the channel, command by command; the socket is not measured a second time.
       expect(Object.keys(waits.byOperation)).toEqual(expect.arrayContaining(['redis BLPOP', 'redis INCR']));
       for (const operation of Object.keys(waits.byOperation)) expect(operation).toMatch(/^redis [A-Z]+$/);
       // One measured INCR per pipeline: the 19 written behind it are answered during its wait.
