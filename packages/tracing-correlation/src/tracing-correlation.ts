@@ -1,4 +1,4 @@
-import { setSpanLabelsProvider, type CollectResult, type Collector, type CollectorContext, type Logger, type Period, type SpanLabelsProvider } from '@vigil/core';
+import { setSpanLabelsProvider, withUserLabels, type CollectResult, type Collector, type CollectorContext, type Logger, type Period, type SpanLabelsProvider } from '@vigil/core';
 import { AsyncCallbackHook } from './async-callback-hook';
 import { DdTraceSource, ddTraceLoaded } from './dd-trace-source';
 import { EndpointCounter } from './endpoint-counts';
@@ -132,9 +132,11 @@ class TracingCorrelationCollector implements Collector {
     return this.ddTrace?.activeLabels() ?? this.openTelemetry?.activeLabels();
   }
 
-  private runUnder<R>(labels: SpanLabels, fn: () => R): R {
+  private runUnder<R>(spanLabels: SpanLabels, fn: () => R): R {
     const sampler = runningSampler();
     if (!sampler) return fn();
+    // The app's own labels (withLabels) ride along: the same object when there are none.
+    const labels = withUserLabels(spanLabels) as SpanLabels;
     if (sampler.usesAsyncContextFrame) {
       // Re-activating the span that is already the context (nested `with`, `bind`) needs no new frame.
       return sampler.getContext() === labels ? fn() : sampler.runWithContext(labels, fn);
@@ -149,9 +151,10 @@ class TracingCorrelationCollector implements Collector {
   }
 
   /** dd-trace entered a span for the rest of the current async context. */
-  private enterLabels(labels: SpanLabels): void {
+  private enterLabels(spanLabels: SpanLabels): void {
     const sampler = runningSampler();
     if (!sampler) return;
+    const labels = withUserLabels(spanLabels) as SpanLabels;
     if (!sampler.usesAsyncContextFrame) this.setThreadLabels(sampler, labels);
     else if (sampler.getContext() !== labels && !enterSamplerContext(sampler, labels)) {
       this.reportOnce('enter', 'tracing correlation: the running sampler cannot set a context for dd-trace spans (no enterContext); dd-trace samples stay unlabelled');
@@ -162,7 +165,7 @@ class TracingCorrelationCollector implements Collector {
   private refreshThreadContext(): void {
     const sampler = runningSampler();
     if (!sampler || sampler.usesAsyncContextFrame) return;
-    this.setThreadLabels(sampler, this.activeLabels() ?? NO_SPAN_LABELS);
+    this.setThreadLabels(sampler, withUserLabels(this.activeLabels() ?? NO_SPAN_LABELS) as SpanLabels);
   }
 
   /**
