@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { NODE_MAJOR, PACKAGE_DIR } from './http-harness';
 
-function runLateTracer(tracer: 'otel' | 'ddtrace', acf: boolean, pollMs?: number): Promise<{ heavyNanos: number; labelledNanos: number; stderr: string }> {
+function runLateTracer(tracer: 'otel' | 'ddtrace', acf: boolean, pollMs?: number): Promise<{ heavyNanos: number; labelledNanos: number; withBothNanos: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_DIR, 'test/fixtures/late-tracer-server.ts')], {
       cwd: PACKAGE_DIR,
@@ -26,7 +26,7 @@ function runLateTracer(tracer: 'otel' | 'ddtrace', acf: boolean, pollMs?: number
     child.on('exit', (code) => {
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       if (code !== 0 || !line) reject(new Error(`fixture exited ${code}: ${stderr}`));
-      else resolve({ ...(JSON.parse(line) as { heavyNanos: number; labelledNanos: number }), stderr });
+      else resolve({ ...(JSON.parse(line) as { heavyNanos: number; labelledNanos: number; withBothNanos: number }), stderr });
     });
   });
 }
@@ -63,5 +63,7 @@ describe('a tracer registered after the profiler started', () => {
     expect(run.stderr).not.toMatch(/tracing correlation|Error/);
     expect(run.heavyNanos).toBeGreaterThan(100e6);
     expect(run.labelledNanos / run.heavyNanos).toBeGreaterThanOrEqual(0.9);
+    // withLabels inside the span: the app's label sits next to the span's on the same samples.
+    expect(run.withBothNanos / run.heavyNanos).toBeGreaterThanOrEqual(0.9);
   }, 60_000);
 });

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { formatPercent, formatTable, formatValue } from '../format-value';
-import { GROUP_BY, hotspots, type GroupBy } from '../hotspots';
+import { hotspots, type GroupBy } from '../hotspots';
 import { loadProfiles } from '../profile-files';
 import { resolveSampleType } from '../sample-types';
 import { UsageError } from '../usage-error';
-import { intOption, oneOfOption } from './options';
+import { intOption } from './options';
 
 export const topHelp = `Usage: vigil top <file|dir>... [options]
 
@@ -14,7 +14,8 @@ Options:
   --type <type>      sample type: cpu, wall, io-wait, inuse_space (heap), alloc_space,
                      lock-acquire-wait (lock), ... (default: the most telling one present)
   --limit <n>        rows to show (default 10)
-  --by <group>       function (default), file, or endpoint (the 'trace endpoint' label)
+  --by <group>       function (default), file, endpoint (the 'trace endpoint' label), or
+                     any label name: your withLabels() labels (tenant, ...), 'thread name'
   --json             print JSON for machines
   -h, --help         this help
 
@@ -22,6 +23,7 @@ Examples:
   vigil top profiles/                       all files in a folder, merged
   vigil top profiles/cpu_*.pprof --limit 20
   vigil top profiles/ --type wall --by endpoint
+  vigil top profiles/ --type cpu --by tenant
   vigil top space.pprof --type heap --json`;
 
 export function topCommand(argv: string[], out: (text: string) => void): void {
@@ -33,7 +35,7 @@ export function topCommand(argv: string[], out: (text: string) => void): void {
   if (values.help) return out(topHelp);
   if (positionals.length === 0) throw new UsageError('vigil top needs at least one profile file or folder\n\n' + topHelp);
   const limit = intOption('--limit', values.limit, 10);
-  const by = oneOfOption<GroupBy>('--by', values.by, GROUP_BY, 'function');
+  const by: GroupBy = values.by === undefined || values.by === '' ? 'function' : values.by;
   const profiles = loadProfiles(positionals).map((l) => l.profile);
   const { type, unit } = resolveSampleType(profiles, values.type);
   const result = hotspots(profiles, type, by);
