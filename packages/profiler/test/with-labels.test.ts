@@ -31,7 +31,7 @@ function byLabel(profiles: Array<{ type: string; profile: Profile }>, type: stri
   return totals;
 }
 
-const paths = [
+const paths: Array<{ name: string; env: Record<string, string> }> = [
   { name: 'thread-wide sampler context (async hooks)', env: { VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME: 'false' } },
   ...(Number(process.versions.node.split('.')[0]) >= 24 ? [{ name: 'AsyncContextFrame', env: {} }] : []),
 ];
