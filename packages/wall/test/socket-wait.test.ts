@@ -65,10 +65,21 @@ describe('I/O wait on open client sockets', () => {
     const run = await runFixture('socket-waits.ts', ['raw'], EVERY_REQUEST);
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     const truth = JSON.parse(run.stdout.trim()) as { awaitedMs: number };
-    const waits = socketWaits(run, ['askServer']);
+    const waits = socketWaits(run, ['askServer', 'fetchPage', 'getPage']);
     console.log({ truth, waits });
     within15Percent(waits.byIssuer.askServer, truth.awaitedMs);
     expect(waits.count).toBe(60);
+    expect(Object.keys(waits.byIssuer)).toEqual(['askServer']);
+    // ... while the http kind did see them: no wait is lost, none counted twice.
+    const httpIssuers = new Set<string>();
+    for (const { profile } of profilesOf(run.dir, 'io-wait')) {
+      const reader = new ProfileReader(profile);
+      for (const sample of profile.sample) {
+        if (reader.labels(sample)['io kind'] !== 'http') continue;
+        for (const frame of reader.stack(sample)) if (frame.name === 'fetchPage' || frame.name === 'getPage') httpIssuers.add(frame.name);
+      }
+    }
+    expect([...httpIssuers].sort()).toEqual(['fetchPage', 'getPage']);
     // Only the client's socket: the server's replies (written on its accepted sockets) are not waits.
     expect(Object.keys(waits.byOperation)).toEqual([expect.stringMatching(/^socket 127\.0\.0\.1:\d+$/)]);
   });
