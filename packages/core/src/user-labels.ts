@@ -144,19 +144,34 @@ export function withLabels<R>(labels: Readonly<Record<string, string | number | 
   const store = (s.store ??= new AsyncLocalStorage<Scope>());
   const sampler = runningSampler();
   if (!sampler) return store.run(scope, fn);
-  if (sampler.usesAsyncContextFrame) {
-    // The sampler's own context store follows continuations: give it the merge for this scope.
-    return store.run(scope, () => sampler.runWithContext(withUserLabels(providedSpanLabels()) ?? scope.labels, fn));
-  }
-  // A thread-wide sampler context: set it now, and at the start of every async callback from now on.
-  enableCallbackHook(s);
+  // If the sampler fails before `fn` started, `fn` still runs (unlabelled); what `fn` throws is its own.
+  let started = false;
+  const run = () => {
+    started = true;
+    return fn();
+  };
   return store.run(scope, () => {
-    const previous = sampler.getContext();
-    sampler.setContext(withUserLabels(providedSpanLabels()));
     try {
+      if (sampler.usesAsyncContextFrame) {
+        // The sampler's own context store follows continuations: give it the merge for this scope.
+        return sampler.runWithContext(withUserLabels(providedSpanLabels()) ?? scope.labels, run);
+      }
+      // A thread-wide sampler context: set it now, and at the start of every async callback from now on.
+      enableCallbackHook(s);
+      const previous = sampler.getContext();
+      sampler.setContext(withUserLabels(providedSpanLabels()));
+      try {
+        return run();
+      } finally {
+        try {
+          sampler.setContext(previous);
+        } catch {
+          // the next async callback sets the context again
+        }
+      }
+    } catch (error) {
+      if (started) throw error;
       return fn();
-    } finally {
-      sampler.setContext(previous);
     }
   });
 }

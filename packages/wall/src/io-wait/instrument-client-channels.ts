@@ -55,14 +55,19 @@ export function instrumentClientChannels(tracker: IoWaitTracker): Restore[] {
       asyncEnd: (message: unknown) => finish(message),
       error: (message: unknown) => finish(message),
     };
+    // A subscriber that throws is rethrown by diagnostics_channel as an uncaught exception: never.
     const finish = (message: unknown) => {
-      const context = message as Context;
-      const wait = context[PENDING];
-      if (!wait) return;
-      context[PENDING] = undefined;
-      const socket = socketOf.get(wait);
-      if (socket) busySockets.delete(socket);
-      tracker.end(wait);
+      try {
+        const context = message as Context;
+        const wait = context[PENDING];
+        if (!wait) return;
+        context[PENDING] = undefined;
+        const socket = socketOf.get(wait);
+        if (socket) busySockets.delete(socket);
+        tracker.end(wait);
+      } catch {
+        // a lost measurement
+      }
     };
     try {
       const tracing = diagnosticsChannel.tracingChannel(channel.name);

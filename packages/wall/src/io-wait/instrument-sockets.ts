@@ -75,12 +75,17 @@ export function instrumentSockets(tracker: IoWaitTracker): Restore[] {
   const originalWrite = prototype.write as (this: TrackedSocket, ...args: unknown[]) => boolean;
   if (typeof originalWrite !== 'function') return restores;
 
+  // Runs inside the socket's 'data' emit: it must never throw into the client's stream.
   const onReplyBytes = (state: SocketState) => {
     state.awaitingReply = false;
     const pending = state.pending;
     if (pending) {
       state.pending = undefined;
-      tracker.end(pending);
+      try {
+        tracker.end(pending);
+      } catch {
+        // a lost measurement, never a broken connection
+      }
     }
   };
 
