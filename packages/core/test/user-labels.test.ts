@@ -1,4 +1,4 @@
-import { currentSpanLabels, currentUserLabels, setMaxUserLabelValues, userLabelsDropped, withLabels, withUserLabels } from '@vigil/core';
+import { Profiler, currentSpanLabels, currentUserLabels, setMaxUserLabelValues, userLabelsDropped, withLabels, withUserLabels } from '@vigil/core';
 
 describe('withLabels (no profiler running)', () => {
   it('carries labels into async continuations, nests, and leaves nothing outside', async () => {
@@ -35,6 +35,7 @@ describe('withLabels (no profiler running)', () => {
       // A value already admitted stays itself.
       expect(withLabels({ request: 'r1' }, () => currentUserLabels()!.request)).toBe('r1');
       expect(userLabelsDropped() - before).toBe(3);
+      expect(new Profiler({ collectors: [], exporters: [], logger: 'silent', environment: {} }).stats().userLabelValuesDropped).toBe(userLabelsDropped());
     } finally {
       setMaxUserLabelValues(100);
     }
