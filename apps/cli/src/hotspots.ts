@@ -1,7 +1,7 @@
 import { sampleTypeIndex, totalsByFunction, totalsByLabel, type Frame, type Profile } from '@vigil/core';
 
-export type GroupBy = 'function' | 'file' | 'endpoint';
-export const GROUP_BY: readonly GroupBy[] = ['function', 'file', 'endpoint'];
+/** function, file, endpoint (the `trace endpoint` label), or the name of any other label (`tenant`, `thread name`). */
+export type GroupBy = 'function' | 'file' | 'endpoint' | (string & {});
 
 export interface HotspotRow {
   name: string;
@@ -38,8 +38,9 @@ export function hotspots(profiles: readonly Profile[], sampleType: string, by: G
     const weight = weights ? weights[index] ?? 0 : 1;
     if (weight === 0) continue;
     durationNanos += Number(profile.durationNanos);
-    if (by === 'endpoint') {
-      for (const [endpoint, value] of totalsByLabel(profile, sampleType, ENDPOINT_LABEL, '(no endpoint)')) {
+    if (by !== 'function' && by !== 'file') {
+      const label = by === 'endpoint' ? ENDPOINT_LABEL : by;
+      for (const [endpoint, value] of totalsByLabel(profile, sampleType, label, `(no ${by})`)) {
         total += value * weight;
         const row = rows.get(endpoint) ?? { name: endpoint, file: '', self: 0, cumulative: 0 };
         row.self += value * weight;

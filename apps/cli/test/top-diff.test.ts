@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeProfileSync, ProfileBuilder } from '@vigil/core';
 import { goAvailable, tempDir, vigil, writeCpuProfile } from './helpers';
 
 const ms = 1_000_000;
@@ -36,6 +37,19 @@ describe('vigil top', () => {
     writeCpuProfile(join(folder, 'b.pprof'), { parseOrders: 300 * ms }, { parseOrders: 'GET /orders' });
     const { stdout } = vigil(['top', folder, '--by', 'endpoint', '--json']);
     expect(JSON.parse(stdout).rows.map((r: { name: string; self: number }) => [r.name, r.self])).toEqual([['GET /orders', 1000 * ms], ['GET /', 100 * ms]]);
+  });
+
+  test('--by <label> sums by any label, such as one an app set with withLabels', () => {
+    const folder = tempDir();
+    const b = new ProfileBuilder({ sampleTypes: [['cpu', 'nanoseconds']], periodType: ['cpu', 'nanoseconds'], period: 1, timeNanos: 1n, durationNanos: 60_000_000_000n });
+    b.addSample([{ name: 'render', file: '/app/render.js', line: 3 }], [600 * ms], { tenant: 'acme', 'trace endpoint': 'GET /' });
+    b.addSample([{ name: 'render', file: '/app/render.js', line: 3 }], [300 * ms], { tenant: 'globex' });
+    b.addSample([{ name: 'boot', file: '/app/boot.js', line: 1 }], [100 * ms]);
+    writeFileSync(join(folder, 'cpu.pprof'), encodeProfileSync(b.build()));
+    const { code, stdout } = vigil(['top', folder, '--by', 'tenant', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).rows.map((r: { name: string; self: number }) => [r.name, r.self])).toEqual([['acme', 600 * ms], ['globex', 300 * ms], ['(no tenant)', 100 * ms]]);
+    expect(vigil(['top', folder, '--by', 'tenant']).stdout).toMatch(/tenant\n[^]*acme/);
   });
 
   test('helpful errors: unknown type lists the types present, missing file, not pprof, unknown flag', () => {

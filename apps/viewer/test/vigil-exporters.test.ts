@@ -1,4 +1,5 @@
-import { runtimeInfo, ProfileBuilder, type ProfileBatch } from '@vigil/core';
+import { Profiler, runtimeInfo, ProfileBuilder, withLabels, type Exporter, type ProfileBatch } from '@vigil/core';
+import { cpu } from '@vigil/cpu';
 import { agentExporter, otlpExporter, pyroscopeExporter } from '@vigil/exporter';
 import { eventsProfile, HEAVY, spaceProfile, wallProfile } from './helpers/profiles';
 import { getJson } from './helpers/uploads';
@@ -96,3 +97,39 @@ test('a malformed OTLP request is a 400 and stores nothing', async () => {
   expect(await res.text()).toMatch(/not a valid OTLP ExportProfilesServiceRequest/);
   expect((await getJson(`${viewer.url}/api/services`)).json.services.length).toBe(before);
 });
+
+test("an app's own labels (withLabels) reach the viewer through every exporter, as a label filter", async () => {
+  // A real profiler and sampler in this process: two tenants' CPU work under withLabels.
+  const batches: ProfileBatch[] = [];
+  const recorder: Exporter = { name: 'recorder', export: async (b) => { batches.push(b); return { ok: true }; }, shutdown: async () => undefined };
+  const profiler = new Profiler({ service: 'labelled', collectors: [cpu()], exporters: [recorder], logger: 'silent', environment: {} });
+  profiler.start({ stopOnExit: false, profileChildren: false });
+  const burnFor = (ms: number) => { const end = performance.now() + ms; let x = 0; while (performance.now() < end) x += Math.sqrt(x + 1); return x; };
+  for (let i = 0; i < 20; i++) {
+    await withLabels({ tenant: 'acme' }, async () => { burnFor(15); await new Promise((r) => setImmediate(r)); burnFor(15); });
+    withLabels({ tenant: 'globex' }, () => burnFor(10));
+  }
+  await profiler.stop({ flush: true });
+  const real = batches.find((b) => b.profiles.some((p) => p.type === 'cpu'))!;
+  expect(real).toBeDefined();
+  const exporters = {
+    'labels-agent': agentExporter({ url: viewer.url, env: {}, logger: recordingLogger([]) }),
+    'labels-pyroscope': pyroscopeExporter({ serverAddress: viewer.url, env: {}, logger: recordingLogger([]) }),
+    'labels-otlp': otlpExporter({ url: viewer.url, env: {}, logger: recordingLogger([]) }),
+  };
+  for (const [service, exporter] of Object.entries(exporters)) {
+    expect(await exporter.export({ ...real, tags: { ...real.tags, service } }, new AbortController().signal)).toEqual({ ok: true });
+    await exporter.shutdown();
+    // The agent protocol carries CPU samples in the wall profile: find the profile type that has them.
+    const stored = (await getJson(`${viewer.url}/api/services`)).json.services.find((s: { name: string }) => s.name === service);
+    const type = stored.types.find((t: { sampleTypes: Array<{ type: string }> }) => t.sampleTypes.some((st) => st.type === 'cpu')).type;
+    const q = `service=${service}&type=${type}&sampleType=cpu`;
+    const labels = (await getJson(`${viewer.url}/api/labels?${q}`)).json.labels;
+    expect(labels.tenant.map((v: { value: string }) => v.value).sort()).toEqual(['acme', 'globex']);
+    const acme = (await getJson(`${viewer.url}/api/flamegraph?${q}&label.tenant=acme`)).json;
+    const globex = (await getJson(`${viewer.url}/api/flamegraph?${q}&label.tenant=globex`)).json;
+    // acme burns 30 ms a round to globex's 10.
+    expect(acme.value).toBeGreaterThan(globex.value);
+    expect(globex.value).toBeGreaterThan(0);
+  }
+}, 60_000);

@@ -10,6 +10,8 @@ export { runtimeInfo, threadLabels, PROFILER_VERSION } from './runtime-info';
 export type { RuntimeInfo } from './runtime-info';
 export { currentSpanLabels, setSpanLabelsProvider } from './span-labels';
 export type { SpanLabelsProvider } from './span-labels';
+export { withLabels, withUserLabels, currentUserLabels, setMaxUserLabelValues, userLabelsDropped, DEFAULT_MAX_LABEL_VALUES, OTHER_LABEL_VALUE } from './user-labels';
+export type { UserLabels } from './user-labels';
 export { sharedResources } from './shared-resources';
 export type { Disposable, Lease, SharedResources } from './shared-resources';
 export { withDeadline, sleepUnref, TIMED_OUT } from './deadline';

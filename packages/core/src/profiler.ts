@@ -10,6 +10,7 @@ import { createConsoleLogger, isLogLevel, ProblemReporter, safeLog, type Logger,
 import { runtimeInfo, type RuntimeInfo } from './runtime-info';
 import { sharedResources } from './shared-resources';
 import type { CollectResult, Collector, CollectorContext, Exporter, NamedProfile, Period, ProfileBatch } from './types';
+import { userLabelsDropped } from './user-labels';
 
 export interface ProfilerOptions {
   /** Service name; default DD_SERVICE, else the main script's name. */
@@ -67,6 +68,8 @@ export interface ProfilerStats {
   exporters: Record<string, ExportLaneStats>;
   /** Problems by kind, with how often each happened. */
   problems: Record<string, number>;
+  /** withLabels values written `(other)` for lack of room (process-wide, since start). */
+  userLabelValuesDropped: number;
 }
 
 const DEFAULT_COLLECT_TIMEOUT_MS = 10_000;
@@ -211,6 +214,7 @@ export class Profiler {
       skippedPeriods: this.skippedPeriods,
       exporters: Object.fromEntries(this.lanes.map((l) => [l.exporter.name, { ...l.stats }])),
       problems: this.problems.snapshot(),
+      userLabelValuesDropped: userLabelsDropped(),
     };
   }
 

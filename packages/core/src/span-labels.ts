@@ -1,3 +1,5 @@
+import { withUserLabels } from './user-labels';
+
 /**
  * The labels of the span active right now (`span id`, `local root span id`, `trace endpoint`),
  * for collectors that record discrete events (lock waits, GC pauses, I/O). Tracing correlation
@@ -15,13 +17,19 @@ export function setSpanLabelsProvider(provider: SpanLabelsProvider | undefined):
   (globalThis as unknown as Holder)[PROVIDER_KEY] = provider;
 }
 
-/** Labels of the active span, or undefined when none is active or no tracer is correlated. */
+/**
+ * Labels of the active span merged with the app's own (`withLabels`), or undefined when there are
+ * neither (no span active, or no tracer correlated, and no `withLabels` scope).
+ */
 export function currentSpanLabels(): Readonly<Record<string, string>> | undefined {
   const provider = (globalThis as unknown as Holder)[PROVIDER_KEY];
-  if (!provider) return undefined;
-  try {
-    return provider();
-  } catch {
-    return undefined;
+  let labels: Readonly<Record<string, string>> | undefined;
+  if (provider) {
+    try {
+      labels = provider();
+    } catch {
+      labels = undefined;
+    }
   }
+  return withUserLabels(labels) as Readonly<Record<string, string>> | undefined;
 }

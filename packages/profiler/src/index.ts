@@ -9,6 +9,7 @@ export type {
   Collector, CollectorContext, CollectResult, Exporter, ExportResult, NamedProfile, Period, ProfileBatch, ProfilerOptions,
   StartOptions, StopOptions, ProfilerStats, Logger, LogLevel,
 } from '@vigil/core';
+export { withLabels } from '@vigil/core';
 export { cpu } from '@vigil/cpu';
 export { wall } from '@vigil/wall';
 export { heap, findLeakSuspects } from '@vigil/heap';

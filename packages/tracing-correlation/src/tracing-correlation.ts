@@ -1,4 +1,4 @@
-import { setSpanLabelsProvider, type CollectResult, type Collector, type CollectorContext, type Logger, type Period, type SpanLabelsProvider } from '@vigil/core';
+import { setSpanLabelsProvider, withUserLabels, type CollectResult, type Collector, type CollectorContext, type Logger, type Period, type SpanLabelsProvider } from '@vigil/core';
 import { AsyncCallbackHook } from './async-callback-hook';
 import { DdTraceSource, ddTraceLoaded } from './dd-trace-source';
 import { EndpointCounter } from './endpoint-counts';
@@ -6,6 +6,7 @@ import { OpenTelemetrySource, openTelemetryRegistered, type SourceSettings } fro
 import { resolveOptions, type TracingCorrelationOptions } from './options';
 import { enterSamplerContext, runningSampler, type CorrelatableSampler } from './sampler-link';
 import { NO_SPAN_LABELS, type SpanLabels } from './span-labels';
+import { TracerRegistrationWatch } from './tracer-registration-watch';
 
 /** The collector's name in core (one per profiler). */
 export const TRACING_CORRELATION_COLLECTOR_NAME = 'tracing-correlation';
@@ -29,6 +30,7 @@ class TracingCorrelationCollector implements Collector {
   private ddTrace: DdTraceSource | undefined;
   private readonly asyncHook = new AsyncCallbackHook(() => this.refreshThreadContext());
   private pollTimer: NodeJS.Timeout | undefined;
+  private registrationWatch: TracerRegistrationWatch | undefined;
   private running = false;
   private readonly reported = new Set<string>();
   private readonly provider: SpanLabelsProvider = () => this.activeLabels();
@@ -67,6 +69,10 @@ class TracingCorrelationCollector implements Collector {
     if (!loaded) {
       ctx.logger.info('tracing correlation: no tracer loaded (neither an OpenTelemetry context manager nor dd-trace); samples carry no span labels until one registers');
     }
+    // A tracer registered later (the usual `--require ./tracing.js` after the preload, or an SDK
+    // started by the app) is attached when it registers, or at the first request or span at the
+    // latest; the poll below is only the fallback for anything else.
+    this.registrationWatch = new TracerRegistrationWatch(() => this.sync());
     this.sync();
     // Collectors start one after another: look again once the CPU/wall sampler is surely up.
     setImmediate(() => this.sync());
@@ -93,6 +99,8 @@ class TracingCorrelationCollector implements Collector {
     this.running = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+    this.registrationWatch?.dispose();
+    this.registrationWatch = undefined;
     this.asyncHook.disable();
     this.openTelemetry?.detach();
     this.ddTrace?.detach();
@@ -108,7 +116,9 @@ class TracingCorrelationCollector implements Collector {
   private sync(): void {
     if (!this.running) return;
     try {
-      const attached = [this.openTelemetry?.attach() ?? false, this.ddTrace?.attach() ?? false].some(Boolean);
+      const ddTraceAttached = this.ddTrace?.attach() ?? false;
+      const attached = (this.openTelemetry?.attach() ?? false) || ddTraceAttached;
+      this.registrationWatch?.stopFollowing(attached, ddTraceAttached || !this.ddTrace);
       const sampler = runningSampler();
       if (attached && sampler && !sampler.usesAsyncContextFrame) this.asyncHook.enable();
       else this.asyncHook.disable();
@@ -122,9 +132,11 @@ class TracingCorrelationCollector implements Collector {
     return this.ddTrace?.activeLabels() ?? this.openTelemetry?.activeLabels();
   }
 
-  private runUnder<R>(labels: SpanLabels, fn: () => R): R {
+  private runUnder<R>(spanLabels: SpanLabels, fn: () => R): R {
     const sampler = runningSampler();
     if (!sampler) return fn();
+    // The app's own labels (withLabels) ride along: the same object when there are none.
+    const labels = withUserLabels(spanLabels) as SpanLabels;
     if (sampler.usesAsyncContextFrame) {
       // Re-activating the span that is already the context (nested `with`, `bind`) needs no new frame.
       return sampler.getContext() === labels ? fn() : sampler.runWithContext(labels, fn);
@@ -139,9 +151,10 @@ class TracingCorrelationCollector implements Collector {
   }
 
   /** dd-trace entered a span for the rest of the current async context. */
-  private enterLabels(labels: SpanLabels): void {
+  private enterLabels(spanLabels: SpanLabels): void {
     const sampler = runningSampler();
     if (!sampler) return;
+    const labels = withUserLabels(spanLabels) as SpanLabels;
     if (!sampler.usesAsyncContextFrame) this.setThreadLabels(sampler, labels);
     else if (sampler.getContext() !== labels && !enterSamplerContext(sampler, labels)) {
       this.reportOnce('enter', 'tracing correlation: the running sampler cannot set a context for dd-trace spans (no enterContext); dd-trace samples stay unlabelled');
@@ -152,7 +165,7 @@ class TracingCorrelationCollector implements Collector {
   private refreshThreadContext(): void {
     const sampler = runningSampler();
     if (!sampler || sampler.usesAsyncContextFrame) return;
-    this.setThreadLabels(sampler, this.activeLabels() ?? NO_SPAN_LABELS);
+    this.setThreadLabels(sampler, withUserLabels(this.activeLabels() ?? NO_SPAN_LABELS) as SpanLabels);
   }
 
   /**

@@ -17,10 +17,18 @@ export interface WallOptions extends TimeSamplerOptions {
   ioWaitSamplesPerSecond?: number;
   /** Distinct stacks kept per period; default 2000. */
   ioWaitMaxStacks?: number;
+  /**
+   * Also follow the tracing channels of clients that publish one (ioredis's `ioredis:command`):
+   * exact per-command boundaries and names (`redis GET`), at a cost of a few microseconds of CPU
+   * per command (measured in bench/socket-wait-cost.ts), so off by default; without it their
+   * sockets are measured like any other. Default VIGIL_IO_WAIT_CLIENT_CHANNELS or false.
+   */
+  ioWaitClientChannels?: boolean;
 }
 
 export interface ResolvedIoWaitOptions extends IoWaitTrackerOptions {
   enabled: boolean;
+  clientChannels: boolean;
 }
 
 /** I/O wait options merged over the environment; bad values warn through `logger` and fall back. */
@@ -33,7 +41,8 @@ export function resolveIoWaitOptions(options: WallOptions, env: Readonly<NodeJS.
   const samplesPerSecond = positive(options.ioWaitSamplesPerSecond, 'ioWaitSamplesPerSecond', logger)
     ?? reader.number('VIGIL_IO_WAIT_SAMPLES_PER_SECOND', DEFAULT_IO_WAIT_SAMPLES_PER_SECOND, { min: 0.01, max: 100_000 });
   const maxStacks = positive(options.ioWaitMaxStacks, 'ioWaitMaxStacks', logger) ?? DEFAULT_IO_WAIT_MAX_STACKS;
-  return { enabled, kinds, samplesPerSecond, maxStacks: Math.floor(maxStacks), maxFrames: DEFAULT_IO_WAIT_MAX_FRAMES };
+  const clientChannels = options.ioWaitClientChannels ?? reader.bool('VIGIL_IO_WAIT_CLIENT_CHANNELS', false);
+  return { enabled, kinds, samplesPerSecond, maxStacks: Math.floor(maxStacks), maxFrames: DEFAULT_IO_WAIT_MAX_FRAMES, clientChannels };
 }
 
 function positive(value: number | undefined, name: string, logger: Logger): number | undefined {

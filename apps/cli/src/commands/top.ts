@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { formatPercent, formatTable, formatValue } from '../format-value';
-import { GROUP_BY, hotspots, type GroupBy } from '../hotspots';
+import { hotspots, type GroupBy } from '../hotspots';
 import { levelDescription, levelModeOption, levelWeights } from '../level-snapshots';
 import { loadProfiles } from '../profile-files';
 import { resolveSampleType } from '../sample-types';
 import { UsageError } from '../usage-error';
-import { intOption, oneOfOption } from './options';
+import { intOption } from './options';
 
 export const topHelp = `Usage: vigil top <file|dir>... [options]
 
@@ -15,7 +15,8 @@ Options:
   --type <type>      sample type: cpu, wall, io-wait, inuse_space (heap), alloc_space,
                      lock-acquire-wait (lock), ... (default: the most telling one present)
   --limit <n>        rows to show (default 10)
-  --by <group>       function (default), file, or endpoint (the 'trace endpoint' label)
+  --by <group>       function (default), file, endpoint (the 'trace endpoint' label), or
+                     any label name: your withLabels() labels (tenant, ...), 'thread name'
   --heap <mode>      in-use heap is a level, so snapshots never add up: mean (default) is
                      each process's mean snapshot, latest its newest one
   --json             print JSON for machines
@@ -25,6 +26,7 @@ Examples:
   vigil top profiles/                       all files in a folder, merged
   vigil top profiles/cpu_*.pprof --limit 20
   vigil top profiles/ --type wall --by endpoint
+  vigil top profiles/ --type cpu --by tenant
   vigil top space.pprof --type heap --json`;
 
 export function topCommand(argv: string[], out: (text: string) => void): void {
@@ -36,7 +38,7 @@ export function topCommand(argv: string[], out: (text: string) => void): void {
   if (values.help) return out(topHelp);
   if (positionals.length === 0) throw new UsageError('vigil top needs at least one profile file or folder\n\n' + topHelp);
   const limit = intOption('--limit', values.limit, 10);
-  const by = oneOfOption<GroupBy>('--by', values.by, GROUP_BY, 'function');
+  const by: GroupBy = values.by === undefined || values.by === '' ? 'function' : values.by;
   const heap = levelModeOption(values.heap);
   const loaded = loadProfiles(positionals);
   const profiles = loaded.map((l) => l.profile);

@@ -4,6 +4,8 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { Disposable, SharedResources, Lease } from '@vigil/core';
 import { DNS_OPERATIONS, FS_OPERATIONS, instrumentCallbackApi, instrumentPromiseApi } from './instrument-fs-dns';
 import { instrumentChannels } from './instrument-channels';
+import { instrumentClientChannels } from './instrument-client-channels';
+import { instrumentSockets } from './instrument-sockets';
 import { instrumentTimers } from './instrument-timers';
 import { IoWaitTracker, type IoWaitTrackerOptions } from './io-wait-tracker';
 import type { Restore } from './patch';
@@ -16,7 +18,7 @@ export class IoWaitInstrumentation implements Disposable {
   readonly tracker: IoWaitTracker;
   private readonly restores: Restore[] = [];
 
-  constructor(options: IoWaitTrackerOptions) {
+  constructor(options: IoWaitTrackerOptions & { clientChannels?: boolean }) {
     this.tracker = new IoWaitTracker(options);
     const t = this.tracker;
     if (t.tracks('fs')) {
@@ -29,6 +31,10 @@ export class IoWaitInstrumentation implements Disposable {
     }
     this.restores.push(...instrumentChannels(t));
     if (t.tracks('timer')) this.restores.push(...instrumentTimers(t));
+    if (t.tracks('socket')) {
+      this.restores.push(...instrumentSockets(t));
+      if (options.clientChannels) this.restores.push(...instrumentClientChannels(t));
+    }
     // ESM named imports of builtins (`import { readFile } from 'node:fs'`) are copies: refresh them.
     syncBuiltinESMExports();
   }
@@ -47,6 +53,6 @@ export class IoWaitInstrumentation implements Disposable {
 }
 
 /** The thread's I/O wait instrumentation, installed on first acquire and removed on last release. */
-export function acquireIoWait(shared: SharedResources, options: IoWaitTrackerOptions): Lease<IoWaitInstrumentation> {
+export function acquireIoWait(shared: SharedResources, options: IoWaitTrackerOptions & { clientChannels?: boolean }): Lease<IoWaitInstrumentation> {
   return shared.acquire(IO_WAIT_RESOURCE_KEY, () => new IoWaitInstrumentation(options));
 }
