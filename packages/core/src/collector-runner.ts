@@ -1,4 +1,4 @@
-import { TIMED_OUT, withDeadline } from './deadline';
+import { TIMED_OUT, withResponsiveDeadline } from './deadline';
 import { toError } from './export-lane';
 import type { ProblemReporter } from './logger';
 import type { CollectResult, Collector, CollectorContext, Period } from './types';
@@ -86,7 +86,8 @@ export class CollectorRunner {
       return this.failed(name, toError(error));
     }
     try {
-      const result = await withDeadline(pending, this.collectTimeoutMs);
+      // Time the app kept the event loop busy is not the collector's.
+      const result = await withResponsiveDeadline(pending, this.collectTimeoutMs);
       if (result === TIMED_OUT) {
         this.hung.add(collector);
         void pending.catch(() => undefined).finally(() => this.hung.delete(collector));

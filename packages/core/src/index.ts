@@ -12,7 +12,7 @@ export { currentSpanLabels, setSpanLabelsProvider } from './span-labels';
 export type { SpanLabelsProvider } from './span-labels';
 export { sharedResources } from './shared-resources';
 export type { Disposable, Lease, SharedResources } from './shared-resources';
-export { withDeadline, sleepUnref, TIMED_OUT } from './deadline';
+export { withDeadline, withResponsiveDeadline, sleepUnref, TIMED_OUT } from './deadline';
 export { callExporter, toError } from './export-lane';
 export { findDefaultPreload, quoteForNodeOptions, serializeTags } from './child-propagation';
 export { ProfileBuilder } from './pprof/builder';

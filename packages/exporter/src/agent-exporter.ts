@@ -74,8 +74,9 @@ export class AgentExporter extends NetworkExporter {
     const requests: HttpRequest[] = [];
     for (const group of groupByProfileTags(batch.profiles)) {
       const attachments = datadogAttachments(group.profiles);
-      const files: Buffer[] = [];
-      for (const a of attachments) files.push(await encodePprof(await combinedAsync(a)));
+      // In parallel: each await costs a turn of the event loop, which in a busy app is a whole
+      // synchronous chunk of the app's; one after the other, exports starved behind a busy loop.
+      const files = await Promise.all(attachments.map(async (a) => encodePprof(await combinedAsync(a))));
       requests.push(this.request(batch, attachments, files, group.tags));
     }
     return requests;
