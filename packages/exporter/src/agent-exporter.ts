@@ -1,5 +1,6 @@
-import { PROFILER_VERSION, readEnvConfig, type NamedProfile, type ProfileBatch } from '@vigil/core';
+import { PROFILER_VERSION, readEnvConfig, safeLog, type NamedProfile, type ProfileBatch } from '@vigil/core';
 import { datadogAttachments, datadogEvent, type DatadogAttachment } from './datadog-event';
+import { readAgentEnv } from './exporter-env-config';
 import { parseTarget, type HttpRequest } from './http-transport';
 import { buildMultipart, type MultipartPart } from './multipart';
 import { NetworkExporter, type NetworkExporterOptions } from './network-exporter';
@@ -49,12 +50,18 @@ export class AgentExporter extends NetworkExporter {
   private readonly reportHostname: boolean;
 
   constructor(options: AgentExporterOptions = {}) {
-    const config = readEnvConfig(options.env ?? process.env, () => undefined);
-    const apiKey = options.apiKey ?? config.apiKey;
-    const wantsAgentless = options.agentless ?? config.agentless;
+    const env = options.env ?? process.env;
+    const config = readEnvConfig(env, () => undefined);
+    // The agent's own variables are this exporter's to validate: one warning each, to its logger.
+    const agentEnv = readAgentEnv(env, (message) => {
+      const logger = options.logger;
+      if (logger) safeLog(() => logger.warn(message));
+    });
+    const apiKey = options.apiKey ?? agentEnv.apiKey;
+    const wantsAgentless = options.agentless ?? agentEnv.agentless;
     const agentless = wantsAgentless && apiKey !== undefined && apiKey !== '';
-    const site = options.site ?? config.site;
-    const url = agentless ? (options.intakeUrl ?? `https://intake.profile.${site}`) : (options.url ?? config.agentUrl);
+    const site = options.site ?? agentEnv.site;
+    const url = agentless ? (options.intakeUrl ?? `https://intake.profile.${site}`) : (options.url ?? agentEnv.agentUrl);
     super(parseTarget(url), { ...options, uploadTimeoutMs: options.uploadTimeoutMs ?? config.uploadTimeoutMs });
     this.agentless = agentless;
     this.apiKey = agentless ? apiKey : undefined;
