@@ -23,7 +23,7 @@ export interface FaultCase {
   periods: number;
   /** Back-to-back synchronous chunks of this length instead of an idle-ish app. */
   busyChunkMs?: number;
-  /** Periods the profiler runs when that differs from the app's (a malformed period means the default 60 s). */
+  /** Periods the profiler runs when that differs from the app's (a malformed period means the default 60 s; none when off). */
   profilerPeriods?: number;
 }
 
@@ -37,6 +37,8 @@ export interface FaultResult {
   rssGrowthMiB: number;
   stderrLines: number;
   stderr: string;
+  /** What the app printed; the profiler must add nothing. */
+  stdout: string;
   /** Periods whose profiles reached the backend or the disk (the final partial one included). */
   delivered: number;
   /** Periods the app ran, the final partial one included. */
@@ -46,7 +48,8 @@ export interface FaultResult {
 }
 
 const PERIODS = 30;
-const PERIOD_MS = 200;
+/** Short, so 30 periods take 12 s; long enough that a loaded 2-core CI machine still keeps up. */
+const PERIOD_MS = 400;
 /** The matrix's exit-flush budget (VIGIL_EXIT_FLUSH_TIMEOUT), kept short so the matrix is quick. */
 export const EXIT_FLUSH_BUDGET_MS = 1_000;
 
@@ -68,6 +71,7 @@ export const MALFORMED_ENV: Record<string, string> = {
 };
 
 export const FAULT_CASES: FaultCase[] = [
+  { name: 'no profiler (baseline)', backend: 'healthy', env: { DD_PROFILING_ENABLED: 'false' }, periodMs: PERIOD_MS, periods: PERIODS, profilerPeriods: 0 },
   { name: 'healthy backend', backend: 'healthy', periodMs: PERIOD_MS, periods: PERIODS },
   { name: 'backend down (refused)', backend: 'down', periodMs: PERIOD_MS, periods: PERIODS },
   { name: 'backend answers 500', backend: 'http-500', periodMs: PERIOD_MS, periods: PERIODS },
@@ -178,6 +182,7 @@ export async function runFaultCase(fault: FaultCase): Promise<FaultResult> {
     rssGrowthMiB: rss ? (Number(rss[2]) - Number(rss[1])) / MIB : NaN,
     stderrLines: stderr.split('\n').filter(Boolean).length,
     stderr,
+    stdout,
     delivered,
     periodsRun: fault.profilerPeriods ?? fault.periods + 1,
     note,
