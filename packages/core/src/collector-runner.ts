@@ -77,7 +77,7 @@ export class CollectorRunner {
   private async collectFrom(collector: Collector, period: Period, preferSync: boolean): Promise<CollectResult> {
     const name = collector.name;
     if (this.hung.has(collector)) return this.failed(name, new Error(`collector ${name} is still busy with an earlier period`));
-    // The final period prefers the synchronous path, so a process.exit() racing the flush finds it done.
+    // The final period prefers the synchronous path, so an abrupt exit racing the flush finds it done.
     if (preferSync && collector.collectSync) return this.collectFromSync(collector, period);
     let pending: Promise<CollectResult>;
     try {

@@ -3,7 +3,7 @@ import type { ProblemReporter } from './logger';
 import type { Exporter, ProfileBatch } from './types';
 
 /**
- * Hands a batch to an exporter's synchronous path (process.exit(), an urgent export). Exporters
+ * Hands a batch to an exporter's synchronous path (the `exit` event, an urgent export). Exporters
  * without one lose it, and a warning says so once.
  */
 export function exportSyncTo(exporter: Exporter, batch: ProfileBatch, problems: ProblemReporter): void {
