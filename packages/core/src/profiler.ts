@@ -88,7 +88,8 @@ export class Profiler {
   private readonly problems: ProblemReporter;
   private readonly config: VigilEnvConfig;
   private readonly environment: NodeJS.ProcessEnv;
-  private readonly collectors: CollectorRunner;
+  private readonly collectors: Collector[];
+  private readonly collectorRunner: CollectorRunner;
   private readonly lanes: ExportLane[];
   private readonly uploadTimeoutMs: number;
   private readonly exitFlushTimeoutMs: number;
@@ -134,7 +135,8 @@ export class Profiler {
     this.exitFlushTimeoutMs = options.exitFlushTimeoutMs ?? this.config.exitFlushTimeoutMs;
     const collectTimeoutMs = Math.min(options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS, this.periodMs);
     this.childPreload = options.childPreload;
-    this.collectors = new CollectorRunner(uniqueByName(options.collectors ?? [], 'collector', this.logger), collectTimeoutMs, this.problems);
+    this.collectors = uniqueByName(options.collectors ?? [], 'collector', this.logger);
+    this.collectorRunner = new CollectorRunner(this.collectors, collectTimeoutMs, this.problems);
     const maxQueuedBatches = options.maxQueuedBatchesPerExporter ?? DEFAULT_MAX_QUEUED_BATCHES;
     this.lanes = uniqueByName(options.exporters ?? [], 'exporter', this.logger).map((exporter) => new ExportLane(exporter, {
       maxQueuedBatches,
@@ -158,7 +160,7 @@ export class Profiler {
     this.currentState = 'running';
     this.stopping = undefined;
     this.periodStartMs = Date.now();
-    if (this.collectors.size === 0) this.problems.report('no-collectors', 'profiler started with no collectors: nothing will be profiled');
+    if (this.collectors.length === 0) this.problems.report('no-collectors', 'profiler started with no collectors: nothing will be profiled');
     if (this.lanes.length === 0) this.problems.report('no-exporters', 'profiler started with no exporters: profiles will be discarded');
 
     const ctx: CollectorContext = {
@@ -170,7 +172,7 @@ export class Profiler {
       periodMs: this.periodMs,
       exportSync: (profiles, reason) => this.urgentExportSync(profiles, reason),
     };
-    this.collectors.startAll(ctx);
+    this.collectorRunner.startAll(ctx);
     if (stopOnExit) {
       this.uninstallExitFlusher = installExitFlusher({
         budgetMs: this.exitFlushTimeoutMs,
@@ -248,7 +250,7 @@ export class Profiler {
   private rotatePeriod(final: boolean): Promise<void> {
     const run = async () => {
       const period = this.closePeriod(final);
-      this.dispatch(this.batchOf(period, await this.collectors.collectAll(period, final)));
+      this.dispatch(this.batchOf(period, await this.collectorRunner.collectAll(period, final)));
     };
     const previous = this.collecting ?? Promise.resolve();
     const current = previous.then(run, run).catch((error) => {
@@ -296,7 +298,7 @@ export class Profiler {
       });
     }
     const bounded = (kind: string, work: () => Promise<void>) => this.bounded(kind, work, Math.max(0, deadline - Date.now()));
-    await this.collectors.stopAll(bounded);
+    await this.collectorRunner.stopAll(bounded);
     await Promise.all(this.lanes.map((l) => bounded(`exporter-shutdown:${l.exporter.name}`, () => l.exporter.shutdown())));
     this.endProcessHooks();
     this.currentState = 'stopped';
@@ -325,14 +327,14 @@ export class Profiler {
     if (!open) return undefined;
     clearTimeout(this.timer);
     const period = this.closePeriod(true);
-    return this.batchOf(period, this.collectors.collectAllSync(period));
+    return this.batchOf(period, this.collectorRunner.collectAllSync(period));
   }
 
   private urgentExportSync(profiles: NamedProfile[], reason: string): void {
     try {
       safeLog(() => this.logger.warn(`exporting ${profiles.length} profile(s) now: ${reason}`));
       const period: Period = { seq: this.seq + 1, startMs: this.periodStartMs, endMs: Date.now(), final: true };
-      const batch = this.batchOf(period, [this.collectors.checked('urgent', { profiles, errors: [] }, period)]);
+      const batch = this.batchOf(period, [this.collectorRunner.checked('urgent', { profiles, errors: [] }, period)]);
       if (isEmpty(batch)) return;
       for (const lane of this.lanes) exportSyncTo(lane.exporter, batch, this.problems);
     } catch (error) {

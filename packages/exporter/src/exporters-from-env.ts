@@ -1,6 +1,6 @@
 import { readEnvConfig, safeLog, type Exporter, type Logger } from '@vigil/core';
 import { agentExporter } from './agent-exporter';
-import { readPprofPrefix } from './exporter-env-config';
+import { readAgentEnv, readPprofPrefix } from './exporter-env-config';
 import { fileExporter } from './file-exporter';
 import { otlpExporterFromEnv } from './otlp';
 import { pyroscopeExporter } from './pyroscope-exporter';
@@ -34,6 +34,10 @@ export function exportersFromEnv(env: Readonly<NodeJS.ProcessEnv> = process.env,
   } else {
     names = defaults(pprofPrefix);
   }
+
+  // The agent exporter validates its own variables; without it, a malformed one is still worth its
+  // one warning (the user may be about to switch to the agent).
+  if (!names.includes('agent')) readAgentEnv(env, warn);
 
   const exporters: Exporter[] = [];
   for (const name of [...new Set(names)]) {
