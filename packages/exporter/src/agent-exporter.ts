@@ -69,7 +69,7 @@ export class AgentExporter extends NetworkExporter {
     this.path = agentless ? AGENTLESS_PATH : AGENT_PATH;
     this.reportHostname = options.reportHostname ?? readBool(options.env ?? process.env, 'DD_TRACE_REPORT_HOSTNAME');
     if (wantsAgentless && !agentless) {
-      this.log.report('agentless-without-key', 'warn', `DD_PROFILING_AGENTLESS is set but DD_API_KEY is not; sending to the agent at ${this.transport.target.display} instead`);
+      this.log.report('agentless-without-key', `DD_PROFILING_AGENTLESS is set but DD_API_KEY is not; sending to the agent at ${this.transport.target.display} instead`);
     }
   }
 
