@@ -1,4 +1,4 @@
-import { withDeadline, TIMED_OUT } from './deadline';
+import { TIMED_OUT, withDeadline, withResponsiveDeadline } from './deadline';
 import type { ProblemReporter } from './logger';
 import type { Exporter, ExportResult, ProfileBatch } from './types';
 
@@ -89,7 +89,8 @@ export class ExportLane {
   private async deliver(batch: ProfileBatch, controller: AbortController): Promise<void> {
     const name = this.exporter.name;
     const attempt = callExporter(this.exporter, batch, controller.signal);
-    const result = await withDeadline(attempt, this.options.timeoutMs);
+    // Time the app kept the event loop busy is not the exporter's: a busy app must still deliver.
+    const result = await withResponsiveDeadline(attempt, this.options.timeoutMs);
     if (result === TIMED_OUT) {
       controller.abort(new Error(`export timed out after ${this.options.timeoutMs} ms`));
       this.stats.timedOut++;

@@ -14,7 +14,7 @@ export { withLabels, withUserLabels, currentUserLabels, setMaxUserLabelValues, u
 export type { UserLabels } from './user-labels';
 export { sharedResources } from './shared-resources';
 export type { Disposable, Lease, SharedResources } from './shared-resources';
-export { withDeadline, sleepUnref, TIMED_OUT } from './deadline';
+export { withDeadline, withResponsiveDeadline, sleepUnref, TIMED_OUT } from './deadline';
 export { callExporter, toError } from './export-lane';
 export { findDefaultPreload, quoteForNodeOptions, serializeTags } from './child-propagation';
 export { ProfileBuilder } from './pprof/builder';

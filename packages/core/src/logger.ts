@@ -31,19 +31,29 @@ function defaultWrite(line: string): void {
 }
 
 /**
- * Wraps a logger so each kind of problem is reported once at warn/error and afterwards only at
- * debug, while counting every occurrence: a failing backend must not flood the app's stderr.
+ * Wraps a logger so each kind of problem is reported once at its level (warn unless told) and
+ * afterwards only at debug, while counting every occurrence: a failing backend must not flood the
+ * app's stderr. The one report-once mechanism of every package (core, exporters, collectors).
+ * Without a logger it only counts.
  */
 export class ProblemReporter {
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger | undefined) {}
 
-  /** Report a problem of `kind`; the first one is a warning, repeats go to debug. */
-  report(kind: string, message: string): void {
+  /** Report a problem of `kind`; the first one is logged at `level`, repeats go to debug. */
+  report(kind: string, message: string, level: 'error' | 'warn' | 'info' = 'warn'): void {
     const seen = this.counts.get(kind) ?? 0;
     this.counts.set(kind, seen + 1);
-    safeLog(seen === 0 ? () => this.logger.warn(message) : () => this.logger.debug(`${message} (repeat ${seen + 1})`));
+    const logger = this.logger;
+    if (!logger) return;
+    safeLog(seen === 0 ? () => logger[level](message) : () => logger.debug(`${message} (repeat ${seen + 1})`));
+  }
+
+  /** A debug line, not counted (attempt-by-attempt detail). */
+  debug(message: string): void {
+    const logger = this.logger;
+    if (logger) safeLog(() => logger.debug(message));
   }
 
   /** How many times each kind of problem happened. */

@@ -1,14 +1,16 @@
-import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { findDefaultPreload, propagateToChildren, serializeTags } from './child-propagation';
+import { startChildProfiling } from './child-setup';
+import { CollectorRunner } from './collector-runner';
 import { readEnvConfig, type VigilEnvConfig } from './config/env-config';
 import { parseTags } from './config/env-reader';
 import { TIMED_OUT, withDeadline } from './deadline';
-import { installExitHooks, type ExitSignal } from './exit-hooks';
+import { installExitFlusher } from './exit-flusher';
 import { ExportLane, toError, type ExportLaneStats } from './export-lane';
 import { createConsoleLogger, isLogLevel, ProblemReporter, safeLog, type Logger, type LogLevel } from './logger';
+import { isEmpty, makeBatch } from './period-batch';
 import { runtimeInfo, type RuntimeInfo } from './runtime-info';
 import { sharedResources } from './shared-resources';
+import { exportSyncTo } from './sync-export';
 import type { CollectResult, Collector, CollectorContext, Exporter, NamedProfile, Period, ProfileBatch } from './types';
 import { userLabelsDropped } from './user-labels';
 
@@ -45,9 +47,9 @@ export interface ProfilerOptions {
 }
 
 export interface StartOptions {
-  /** Export the last partial period on beforeExit, process.exit(), SIGTERM and SIGINT. Default true. */
+  /** Export the last partial period on beforeExit, process.exit(), SIGTERM, SIGINT and SIGHUP. Default true. */
   stopOnExit?: boolean;
-  /** Profile child Node processes through NODE_OPTIONS. Default true. */
+  /** Profile child Node processes (NODE_OPTIONS in their spawn options; this process's env is left alone). Default true. */
   profileChildren?: boolean;
 }
 
@@ -78,7 +80,8 @@ const MAX_ABANDONED_EXPORTS = 2;
 
 /**
  * Runs collectors on a fixed period and hands each period's profiles to every exporter.
- * Owns time, tags, lifecycle and error isolation; knows nothing of any particular dimension.
+ * Owns time, tags and lifecycle; collection (CollectorRunner), delivery (ExportLane), the exit
+ * paths (exit-flusher) and children (child-setup) each live in their own file.
  */
 export class Profiler {
   readonly tags: Readonly<Record<string, string>>;
@@ -89,14 +92,12 @@ export class Profiler {
   private readonly config: VigilEnvConfig;
   private readonly environment: NodeJS.ProcessEnv;
   private readonly collectors: Collector[];
+  private readonly collectorRunner: CollectorRunner;
   private readonly lanes: ExportLane[];
   private readonly uploadTimeoutMs: number;
   private readonly exitFlushTimeoutMs: number;
-  private readonly collectTimeoutMs: number;
   private readonly childPreload: string | undefined;
   private readonly userTags: Record<string, string>;
-  private readonly collectorsRunning = new Set<Collector>();
-  private readonly hungCollectors = new Set<Collector>();
 
   private currentState: ProfilerState = 'idle';
   private periodStartMs = 0;
@@ -105,8 +106,8 @@ export class Profiler {
   private timer: NodeJS.Timeout | undefined;
   private collecting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private uninstallExitHooks: (() => void) | undefined;
-  private restoreChildEnv: (() => void) | undefined;
+  private uninstallExitFlusher: (() => void) | undefined;
+  private stopChildProfiling: (() => void) | undefined;
 
   constructor(options: ProfilerOptions = {}) {
     const environment = options.environment ?? process.env;
@@ -135,9 +136,10 @@ export class Profiler {
     this.periodMs = positiveOr(options.uploadPeriodMs, this.config.uploadPeriodMs, 'uploadPeriodMs', this.logger);
     this.uploadTimeoutMs = Math.min(positiveOr(options.uploadTimeoutMs, this.config.uploadTimeoutMs, 'uploadTimeoutMs', this.logger), this.periodMs);
     this.exitFlushTimeoutMs = options.exitFlushTimeoutMs ?? this.config.exitFlushTimeoutMs;
-    this.collectTimeoutMs = Math.min(options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS, this.periodMs);
+    const collectTimeoutMs = Math.min(options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS, this.periodMs);
     this.childPreload = options.childPreload;
     this.collectors = uniqueByName(options.collectors ?? [], 'collector', this.logger);
+    this.collectorRunner = new CollectorRunner(this.collectors, collectTimeoutMs, this.problems);
     const maxQueuedBatches = options.maxQueuedBatchesPerExporter ?? DEFAULT_MAX_QUEUED_BATCHES;
     this.lanes = uniqueByName(options.exporters ?? [], 'exporter', this.logger).map((exporter) => new ExportLane(exporter, {
       maxQueuedBatches,
@@ -173,16 +175,27 @@ export class Profiler {
       periodMs: this.periodMs,
       exportSync: (profiles, reason) => this.urgentExportSync(profiles, reason),
     };
-    for (const collector of this.collectors) {
-      try {
-        collector.start(ctx);
-        this.collectorsRunning.add(collector);
-      } catch (error) {
-        this.problems.report(`collector-start:${collector.name}`, `collector ${collector.name} failed to start and is off: ${toError(error).message}`);
-      }
+    this.collectorRunner.startAll(ctx);
+    if (stopOnExit) {
+      this.uninstallExitFlusher = installExitFlusher({
+        budgetMs: this.exitFlushTimeoutMs,
+        lanes: this.lanes,
+        problems: this.problems,
+        stopForExit: () => (this.currentState === 'running' ? this.stop({ flush: true, timeoutMs: this.exitFlushTimeoutMs }) : this.stopping ?? Promise.resolve()),
+        takeFinalBatchSync: () => this.takeFinalBatchSync(),
+      });
     }
-    if (stopOnExit) this.uninstallExitHooks = this.installExitHooks();
-    if (profileChildren) this.startChildPropagation();
+    if (profileChildren) {
+      this.stopChildProfiling = startChildProfiling({
+        preloadPath: this.childPreload,
+        tags: this.tags,
+        userTags: this.userTags,
+        periodMs: this.periodMs,
+        parentPid: this.runtime.pid,
+        logger: this.logger,
+        problems: this.problems,
+      });
+    }
     this.scheduleNextPeriod();
   }
 
@@ -241,8 +254,7 @@ export class Profiler {
   private rotatePeriod(final: boolean): Promise<void> {
     const run = async () => {
       const period = this.closePeriod(final);
-      const results = await Promise.all(this.runningCollectors().map((c) => this.collectFrom(c, period, final)));
-      this.dispatch(this.makeBatch(period, results));
+      this.dispatch(this.batchOf(period, await this.collectorRunner.collectAll(period, final)));
     };
     const previous = this.collecting ?? Promise.resolve();
     const current = previous.then(run, run).catch((error) => {
@@ -262,72 +274,8 @@ export class Profiler {
     return period;
   }
 
-  private runningCollectors(): Collector[] {
-    return this.collectors.filter((c) => this.collectorsRunning.has(c));
-  }
-
-  private async collectFrom(collector: Collector, period: Period, preferSync: boolean): Promise<CollectResult> {
-    const name = collector.name;
-    if (this.hungCollectors.has(collector)) {
-      return this.failed(collector, new Error(`collector ${name} is still busy with an earlier period`));
-    }
-    // The final period prefers the synchronous path, so a process.exit() racing the flush finds it done.
-    if (preferSync && collector.collectSync) return this.collectFromSync(collector, period);
-    let pending: Promise<CollectResult>;
-    try {
-      pending = Promise.resolve(collector.collect(period));
-    } catch (error) {
-      return this.failed(collector, toError(error));
-    }
-    try {
-      const result = await withDeadline(pending, this.collectTimeoutMs);
-      if (result === TIMED_OUT) {
-        this.hungCollectors.add(collector);
-        void pending.catch(() => undefined).finally(() => this.hungCollectors.delete(collector));
-        return this.failed(collector, new Error(`collector ${name} did not finish collect() within ${this.collectTimeoutMs} ms`));
-      }
-      return this.checked(collector, result, period);
-    } catch (error) {
-      return this.failed(collector, toError(error));
-    }
-  }
-
-  private collectFromSync(collector: Collector, period: Period): CollectResult {
-    try {
-      return this.checked(collector, collector.collectSync!(period), period);
-    } catch (error) {
-      return this.failed(collector, toError(error));
-    }
-  }
-
-  private failed(collector: Collector, error: Error): CollectResult {
-    this.problems.report(`collector-failed:${collector.name}`, `collector ${collector.name} lost this period's data: ${error.message}`);
-    return { profiles: [], errors: [error] };
-  }
-
-  /** Validates a collector's result and stamps the period's time window on profiles that lack one. */
-  private checked(collector: Collector, result: CollectResult, period: Period): CollectResult {
-    if (!result || !Array.isArray(result.profiles)) {
-      return this.failed(collector, new Error(`collect() returned ${String(result)} instead of { profiles, errors }`));
-    }
-    for (const error of result.errors ?? []) {
-      this.problems.report(`collector-error:${collector.name}`, `collector ${collector.name}: ${toError(error).message}`);
-    }
-    const profiles = result.profiles.filter((p) => p && typeof p.type === 'string' && p.profile);
-    for (const { profile } of profiles) {
-      if (!profile.timeNanos || Number(profile.timeNanos) === 0) profile.timeNanos = BigInt(period.startMs) * 1_000_000n;
-      if (!profile.durationNanos || Number(profile.durationNanos) === 0) profile.durationNanos = BigInt(period.endMs - period.startMs) * 1_000_000n;
-    }
-    return { profiles, errors: result.errors ?? [], endpointCounts: result.endpointCounts };
-  }
-
-  private makeBatch(period: Period, results: CollectResult[]): ProfileBatch {
-    const profiles: NamedProfile[] = results.flatMap((r) => r.profiles);
-    const endpointCounts: Record<string, number> = {};
-    for (const r of results) {
-      for (const [endpoint, count] of Object.entries(r.endpointCounts ?? {})) endpointCounts[endpoint] = (endpointCounts[endpoint] ?? 0) + count;
-    }
-    return { period, tags: this.tags, profiles, endpointCounts, runtime: this.runtime };
+  private batchOf(period: Period, results: readonly CollectResult[]): ProfileBatch {
+    return makeBatch(period, results, this.tags, this.runtime);
   }
 
   private dispatch(batch: ProfileBatch): void {
@@ -350,18 +298,21 @@ export class Profiler {
         lane.abortInFlight(`stop() deadline of ${timeoutMs} ms passed`);
         this.problems.report(`stop-deadline:${name}`, `exporter ${name} did not deliver within the ${timeoutMs} ms stop deadline${lane.exporter.exportSync ? '; handing its profiles to its synchronous path' : '; its last profiles are lost'}`);
         // What the asynchronous path could not deliver in time still gets the synchronous hand-off.
-        if (lane.exporter.exportSync) for (const batch of lane.takeUndelivered()) this.exportSync(lane.exporter, batch);
+        if (lane.exporter.exportSync) for (const batch of lane.takeUndelivered()) exportSyncTo(lane.exporter, batch, this.problems);
       });
     }
-    const remaining = () => Math.max(0, deadline - Date.now());
-    await Promise.all(this.runningCollectors().map((c) => this.bounded(`collector-stop:${c.name}`, () => c.stop(), remaining())));
-    this.collectorsRunning.clear();
-    await Promise.all(this.lanes.map((l) => this.bounded(`exporter-shutdown:${l.exporter.name}`, () => l.exporter.shutdown(), remaining())));
-    this.uninstallExitHooks?.();
-    this.uninstallExitHooks = undefined;
-    this.restoreChildEnv?.();
-    this.restoreChildEnv = undefined;
+    const bounded = (kind: string, work: () => Promise<void>) => this.bounded(kind, work, Math.max(0, deadline - Date.now()));
+    await this.collectorRunner.stopAll(bounded);
+    await Promise.all(this.lanes.map((l) => bounded(`exporter-shutdown:${l.exporter.name}`, () => l.exporter.shutdown())));
+    this.endProcessHooks();
     this.currentState = 'stopped';
+  }
+
+  private endProcessHooks(): void {
+    this.uninstallExitFlusher?.();
+    this.uninstallExitFlusher = undefined;
+    this.stopChildProfiling?.();
+    this.stopChildProfiling = undefined;
   }
 
   private async bounded(kind: string, work: () => Promise<void>, ms: number): Promise<void> {
@@ -372,95 +323,27 @@ export class Profiler {
     }
   }
 
-  private installExitHooks(): () => void {
-    return installExitHooks({
-      beforeExit: () => {
-        if (this.currentState === 'running') void this.stop({ flush: true, timeoutMs: this.exitFlushTimeoutMs });
-      },
-      exitSync: () => this.flushSyncAtExit(),
-      signal: (_signal: ExitSignal, reRaise: () => void) => {
-        void this.stop({ flush: true, timeoutMs: this.exitFlushTimeoutMs }).finally(reRaise);
-      },
-    });
-  }
-
-  /**
-   * The `exit` event allows no asynchronous work: collect synchronously, then hand the final
-   * batch and anything still undelivered to each exporter's synchronous path.
-   */
-  private flushSyncAtExit(): void {
-    try {
-      const pendingCollect = this.collecting !== undefined;
-      if (this.currentState === 'running' || (this.currentState === 'stopping' && pendingCollect)) {
-        clearTimeout(this.timer);
-        const period = this.closePeriod(true);
-        const results = this.runningCollectors().map((c) => {
-          if (c.collectSync) return this.collectFromSync(c, period);
-          this.problems.report(`exit-no-sync-collect:${c.name}`, `collector ${c.name} cannot collect synchronously; its last partial period is lost on process.exit()`);
-          return { profiles: [], errors: [] };
-        });
-        this.dispatchSyncOnly(this.makeBatch(period, results));
-      }
-      for (const lane of this.lanes) {
-        for (const batch of lane.takeUndelivered()) this.exportSync(lane.exporter, batch);
-      }
-    } catch (error) {
-      this.problems.report('exit-flush-failed', `flush at exit failed: ${toError(error).message}`);
-    } finally {
-      this.currentState = 'stopped';
-    }
+  /** For the `exit` event: closes the open period and collects it synchronously. */
+  private takeFinalBatchSync(): ProfileBatch | undefined {
+    const pendingCollect = this.collecting !== undefined;
+    const open = this.currentState === 'running' || (this.currentState === 'stopping' && pendingCollect);
+    this.currentState = 'stopped';
+    if (!open) return undefined;
+    clearTimeout(this.timer);
+    const period = this.closePeriod(true);
+    return this.batchOf(period, this.collectorRunner.collectAllSync(period));
   }
 
   private urgentExportSync(profiles: NamedProfile[], reason: string): void {
     try {
       safeLog(() => this.logger.warn(`exporting ${profiles.length} profile(s) now: ${reason}`));
       const period: Period = { seq: this.seq + 1, startMs: this.periodStartMs, endMs: Date.now(), final: true };
-      this.dispatchSyncOnly(this.makeBatch(period, [this.checked({ name: 'urgent' } as Collector, { profiles, errors: [] }, period)]));
+      const batch = this.batchOf(period, [this.collectorRunner.checked('urgent', { profiles, errors: [] }, period)]);
+      if (isEmpty(batch)) return;
+      for (const lane of this.lanes) exportSyncTo(lane.exporter, batch, this.problems);
     } catch (error) {
       this.problems.report('urgent-export-failed', `urgent export failed: ${toError(error).message}`);
     }
-  }
-
-  private dispatchSyncOnly(batch: ProfileBatch): void {
-    if (isEmpty(batch)) return;
-    for (const lane of this.lanes) this.exportSync(lane.exporter, batch);
-  }
-
-  private exportSync(exporter: Exporter, batch: ProfileBatch): void {
-    if (!exporter.exportSync) {
-      this.problems.report(`exit-no-sync-export:${exporter.name}`, `exporter ${exporter.name} cannot export synchronously; profiles pending at process.exit() are lost for it`);
-      return;
-    }
-    try {
-      const result = exporter.exportSync(batch);
-      if (result && !result.ok) this.problems.report(`export-failed:${exporter.name}`, `exporter ${exporter.name} failed at exit: ${result.error.message}`);
-    } catch (error) {
-      this.problems.report(`export-failed:${exporter.name}`, `exporter ${exporter.name} failed at exit: ${toError(error).message}`);
-    }
-  }
-
-  private startChildPropagation(): void {
-    const preloadPath = this.childPreload ?? findDefaultPreload();
-    if (!preloadPath) {
-      safeLog(() => this.logger.debug('profileChildren: no preload module (install `@vigil/profiler` or pass childPreload); children are not profiled'));
-      return;
-    }
-    // A --require of a missing file would stop every Node child from starting at all.
-    if (!existsSync(preloadPath)) {
-      this.problems.report('child-preload-missing', `profileChildren: the preload module ${preloadPath} does not exist; child processes are not profiled`);
-      return;
-    }
-    const variables: Record<string, string> = {
-      DD_PROFILING_ENABLED: 'true',
-      DD_SERVICE: this.tags.service!,
-      DD_PROFILING_UPLOAD_PERIOD: String(this.periodMs / 1000),
-      VIGIL_PARENT_PROCESS_ID: String(this.runtime.pid),
-    };
-    if (this.tags.env) variables.DD_ENV = this.tags.env;
-    if (this.tags.version) variables.DD_VERSION = this.tags.version;
-    const tags = serializeTags(this.userTags);
-    if (tags) variables.DD_TAGS = tags;
-    this.restoreChildEnv = propagateToChildren({ preloadPath, variables });
   }
 }
 
@@ -490,11 +373,6 @@ function uniqueByName<T extends { name: string }>(items: readonly T[], what: str
     seen.add(item.name);
     return true;
   });
-}
-
-/** Nothing to ship: no profiles and no endpoint counts (a period with only counts still matters). */
-function isEmpty(batch: ProfileBatch): boolean {
-  return batch.profiles.length === 0 && Object.keys(batch.endpointCounts).length === 0;
 }
 
 function defaultServiceName(): string {

@@ -20,6 +20,24 @@ describe('profileChildren (real child processes)', () => {
     for (const [pid, batch] of byPid) if (pid !== parentPid) expect(batch.elapsedMs).toBeGreaterThanOrEqual(90);
   });
 
+  // The parent's process.env used to get DD_PROFILING_ENABLED, DD_SERVICE, DD_TAGS and NODE_OPTIONS,
+  // which a dd-trace initialised later in the same process would read.
+  test('every way of starting a child profiles it through its spawn options; the parent\'s process.env is never changed', async () => {
+    const run = runFixture('app.ts', ['env-untouched'], { DD_SERVICE: 'orders', DD_TAGS: 'team:backend' });
+    const { code } = await run.exited;
+    expect({ code, stderr: run.stderr() }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout()).toBe('env unchanged\nenv unchanged\n');
+    const batches = readBatches(run.recordPath);
+    const parentPid = String(run.child.pid);
+    const children = batches.filter((b) => b.tags.process_id !== parentPid);
+    // execFileSync, spawnSync (explicit env), execSync, spawn, fork, execFile, exec, promisify(exec);
+    // the child whose explicit env says DD_PROFILING_ENABLED=false is left alone.
+    expect(new Set(children.map((b) => b.tags.process_id)).size).toBe(8);
+    const services = children.map((b) => b.tags.service).sort();
+    expect(services).toEqual(['explicit-child', ...Array(7).fill('orders')]);
+    for (const child of children) expect(child.tags.team).toBe('backend');
+  });
+
   test('children started after stop() are not profiled', async () => {
     const run = runFixture('app.ts', ['stop-then-child']);
     await run.exited;

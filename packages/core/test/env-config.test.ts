@@ -12,7 +12,7 @@ describe('configuration from the environment', () => {
     expect(warnings).toEqual([]);
     expect(config).toMatchObject({
       enabled: false, tags: {}, uploadPeriodMs: 60_000, uploadTimeoutMs: 60_000, exitFlushTimeoutMs: 3_000,
-      logLevel: 'warn', agentUrl: 'http://127.0.0.1:8126', profileChildren: true, stopOnExit: true, sourceMaps: true,
+      logLevel: 'warn', profileChildren: true, stopOnExit: true,
     });
   });
 
@@ -21,20 +21,23 @@ describe('configuration from the environment', () => {
       DD_PROFILING_ENABLED: 'TRUE', DD_SERVICE: 'web', DD_ENV: 'prod', DD_VERSION: '2.1.0',
       DD_TAGS: 'team:backend region:us-east-1,url:http://x:1', DD_PROFILING_PROFILERS: 'wall, cpu ,heap',
       DD_PROFILING_EXPORTERS: 'file,agent', DD_PROFILING_UPLOAD_PERIOD: '10', DD_PROFILING_UPLOAD_TIMEOUT: '5000',
-      DD_AGENT_HOST: 'agent.local', DD_TRACE_AGENT_PORT: '9126', DD_PROFILING_OUTPUT_PPROF: '/tmp/p/', VIGIL_LOG_LEVEL: 'debug',
+      VIGIL_LOG_LEVEL: 'debug',
     });
     expect(warnings).toEqual([]);
     expect(config).toMatchObject({
       enabled: true, service: 'web', environment: 'prod', version: '2.1.0',
       tags: { team: 'backend', region: 'us-east-1', url: 'http://x:1' },
       profilers: ['wall', 'cpu', 'heap'], exporters: ['file', 'agent'], uploadPeriodMs: 10_000, uploadTimeoutMs: 5_000,
-      agentUrl: 'http://agent.local:9126', pprofPrefix: '/tmp/p/', logLevel: 'debug',
+      logLevel: 'debug',
     });
   });
 
-  test('DD_TRACE_AGENT_URL wins over host and port, unix sockets included', () => {
-    expect(read({ DD_TRACE_AGENT_URL: 'unix:///var/run/datadog/apm.socket', DD_AGENT_HOST: 'x' }).config.agentUrl).toBe('unix:///var/run/datadog/apm.socket');
-    expect(read({ DD_AGENT_HOST: '::1' }).config.agentUrl).toBe('http://[::1]:8126');
+  // Backends own their settings: core neither reads nor warns about them (a malformed one was
+  // warned about twice, once by core and once by the backend).
+  test('backend settings are not core\'s: they give no warning here and are not in its config', () => {
+    const { config, warnings } = read({ DD_TRACE_AGENT_PORT: 'x', DD_PROFILING_AGENTLESS: 'maybe', DD_PROFILING_SOURCE_MAP: 'y e s', VIGIL_PYROSCOPE_URL: 'http://p' });
+    expect(warnings).toEqual([]);
+    expect(Object.keys(config).filter((k) => /agent|pyroscope|apiKey|site|pprof|sourceMaps/i.test(k))).toEqual([]);
   });
 
   test.each([
@@ -42,11 +45,8 @@ describe('configuration from the environment', () => {
     ['DD_PROFILING_UPLOAD_PERIOD', 'abc', 'is not a number of seconds', '60'],
     ['DD_PROFILING_UPLOAD_PERIOD', '-5', 'is not a number of seconds', '60'],
     ['DD_PROFILING_UPLOAD_TIMEOUT', '1e9', 'is not a number of milliseconds', '60000'],
-    ['DD_TRACE_AGENT_PORT', '80.5', 'is not an integer', '8126'],
-    ['DD_TRACE_AGENT_PORT', '70000', 'is not an integer', '8126'],
     ['VIGIL_LOG_LEVEL', 'loud', 'is not one of silent, error, warn, info, debug', 'warn'],
     ['VIGIL_EXIT_FLUSH_TIMEOUT', 'soon', 'is not a number of milliseconds', '3000'],
-    ['DD_TRACE_AGENT_URL', 'ftp://x', 'is not an http://, https:// or unix:// URL', 'http://127.0.0.1:8126'],
     ['DD_TAGS', 'ok:1,broken,:novalue', 'are not key:value (broken :novalue)', 'the other entries'],
   ])('%s=%j gives one warning naming the variable, the value and the default', (name, value, problem, used) => {
     const { warnings, config } = read({ [name]: value });

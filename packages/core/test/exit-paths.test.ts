@@ -38,7 +38,7 @@ describe('flush on exit (real child processes)', () => {
     expect(readBatches(run.recordPath)).toMatchObject([{ via: 'exportSync', final: true }]);
   });
 
-  test.each(['SIGTERM', 'SIGINT'] as const)('%s with no app handler: flush, then die by the same signal', async (sig) => {
+  test.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s with no app handler: flush, then die by the same signal', async (sig) => {
     const run = runFixture('app.ts', ['signal']);
     await whenReady(run);
     await new Promise((r) => setTimeout(r, 200));
@@ -59,4 +59,28 @@ describe('flush on exit (real child processes)', () => {
     expect({ code, signal }).toEqual({ code: 7, signal: null });
     expect(readBatches(run.recordPath)).toMatchObject([{ via: 'exportSync', final: true }]);
   });
+
+  // Each profiler took the other's signal listener for the app's own handler: nobody re-raised,
+  // and the app swallowed the signal and ran on (seen with the preload plus `new Profiler()`).
+  test.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s with two profilers: each flushes once, then the process dies by the signal', async (sig) => {
+    const run = runFixture('app.ts', ['two-signal']);
+    await whenReady(run);
+    await new Promise((r) => setTimeout(r, 200));
+    run.child.kill(sig);
+    const { code, signal } = await run.exited;
+    expect({ code, signal, stderr: run.stderr() }).toEqual({ code: null, signal: sig, stderr: '' });
+    const batches = readBatches(run.recordPath);
+    expect(batches.map((b) => b.types[0]).sort()).toEqual(['second', 'test']);
+    for (const batch of batches) expect(batch).toMatchObject({ final: true, seq: 1 });
+  });
+
+  test('two profilers and an app SIGTERM handler: the app decides (exit 7) and both profiles arrive', async () => {
+    const run = runFixture('app.ts', ['two-signal-handled']);
+    await whenReady(run);
+    run.child.kill('SIGTERM');
+    const { code, signal } = await run.exited;
+    expect({ code, signal }).toEqual({ code: 7, signal: null });
+    expect(readBatches(run.recordPath).map((b) => b.types[0]).sort()).toEqual(['second', 'test']);
+  });
 });
+

@@ -1,7 +1,8 @@
-import { PROFILER_VERSION, readEnvConfig, type NamedProfile, type ProfileBatch } from '@vigil/core';
+import { PROFILER_VERSION, readEnvConfig, safeLog, type NamedProfile, type ProfileBatch } from '@vigil/core';
 import { containerHeaders, containerIdentity } from './container-identity';
 import { datadogAttachments, datadogEvent, type DatadogAttachment } from './datadog-event';
 import { datadogProcessFacts, type DatadogProcessFacts } from './datadog-process-facts';
+import { readAgentEnv } from './exporter-env-config';
 import { parseTarget, type HttpRequest } from './http-transport';
 import { buildMultipart, type MultipartPart } from './multipart';
 import { NetworkExporter, type NetworkExporterOptions } from './network-exporter';
@@ -61,24 +62,28 @@ export class AgentExporter extends NetworkExporter {
   private uploads = 0;
 
   constructor(options: AgentExporterOptions = {}) {
-    const config = readEnvConfig(options.env ?? process.env, () => undefined);
-    const apiKey = options.apiKey ?? config.apiKey;
-    // DD_AGENTLESS_ENABLED is the name dd-trace-js's own agentless profiling reads.
-    const wantsAgentless = options.agentless ?? (config.agentless || readBool(options.env ?? process.env, 'DD_AGENTLESS_ENABLED'));
-    const agentless = wantsAgentless && apiKey !== undefined && apiKey !== '';
-    const site = options.site ?? config.site;
     const env = options.env ?? process.env;
-    const intakeUrl = options.intakeUrl ?? (env.VIGIL_PROFILING_INTAKE_URL || `https://intake.profile.${site}`);
-    const url = agentless ? intakeUrl : (options.url ?? config.agentUrl);
+    const config = readEnvConfig(env, () => undefined);
+    // The agent's own variables are this exporter's to validate: one warning each, to its logger.
+    const agentEnv = readAgentEnv(env, (message) => {
+      const logger = options.logger;
+      if (logger) safeLog(() => logger.warn(message));
+    });
+    const apiKey = options.apiKey ?? agentEnv.apiKey;
+    const wantsAgentless = options.agentless ?? agentEnv.agentless;
+    const agentless = wantsAgentless && apiKey !== undefined && apiKey !== '';
+    const site = options.site ?? agentEnv.site;
+    const intakeUrl = options.intakeUrl ?? agentEnv.intakeUrl ?? `https://intake.profile.${site}`;
+    const url = agentless ? intakeUrl : (options.url ?? agentEnv.agentUrl);
     super(parseTarget(url), { ...options, uploadTimeoutMs: options.uploadTimeoutMs ?? config.uploadTimeoutMs });
     this.agentless = agentless;
     this.apiKey = agentless ? apiKey : undefined;
     this.name = options.name ?? (agentless ? 'agentless' : 'agent');
     this.path = agentless ? AGENTLESS_PATH : AGENT_PATH;
-    this.env = options.env ?? process.env;
-    this.reportHostname = options.reportHostname ?? readBool(this.env, 'DD_TRACE_REPORT_HOSTNAME');
+    this.env = env;
+    this.reportHostname = options.reportHostname ?? agentEnv.reportHostname;
     if (wantsAgentless && !agentless) {
-      this.log.report('agentless-without-key', 'warn', `DD_PROFILING_AGENTLESS is set but DD_API_KEY is not; sending to the agent at ${this.transport.target.display} instead`);
+      this.log.report('agentless-without-key', `DD_PROFILING_AGENTLESS is set but DD_API_KEY is not; sending to the agent at ${this.transport.target.display} instead`);
     }
   }
 
@@ -88,8 +93,9 @@ export class AgentExporter extends NetworkExporter {
 
   protected async requestsFor(batch: ProfileBatch): Promise<HttpRequest[]> {
     const attachments = datadogAttachments(batch.profiles);
-    const files: Buffer[] = [];
-    for (const a of attachments) files.push(await encodePprof(await unionProfilesAsync(unionInputs(batch, a))));
+    // In parallel: each await costs a turn of the event loop, which in a busy app is a whole
+    // synchronous chunk of the app's; one after the other, exports starved behind a busy loop.
+    const files = await Promise.all(attachments.map(async (a) => encodePprof(await unionProfilesAsync(unionInputs(batch, a)))));
     return [this.request(batch, attachments, files)];
   }
 
@@ -135,8 +141,4 @@ function ownTags(batch: ProfileBatch, profile: NamedProfile): Record<string, str
     if (batch.tags[key] !== value) own[key] = value;
   }
   return own;
-}
-
-function readBool(env: Readonly<NodeJS.ProcessEnv>, name: string): boolean {
-  return ['true', '1', 'yes', 'on'].includes((env[name] ?? '').trim().toLowerCase());
 }

@@ -8,10 +8,14 @@ import type { DetachedUploadPayload } from './detached-upload';
 import { HttpTransport } from './http-transport';
 import { sendWithRetry } from './send-with-retry';
 
-async function main(file: string): Promise<void> {
-  let payload: DetachedUploadPayload;
+/** After the deadline, the attempt in flight gets this long before the process is ended. */
+const LAST_ATTEMPT_GRACE_MS = 2_000;
+/** However the payload's deadline reads, this process never outlives this. */
+const MAX_LIFETIME_MS = 120_000;
+
+function readPayload(file: string): DetachedUploadPayload {
   try {
-    payload = JSON.parse(readFileSync(file, 'utf8')) as DetachedUploadPayload;
+    return JSON.parse(readFileSync(file, 'utf8')) as DetachedUploadPayload;
   } finally {
     try {
       unlinkSync(file);
@@ -19,6 +23,9 @@ async function main(file: string): Promise<void> {
       // nothing to clean
     }
   }
+}
+
+async function main(payload: DetachedUploadPayload): Promise<void> {
   const transport = new HttpTransport(payload.target);
   try {
     for (const { bodyBase64, ...request } of payload.requests) {
@@ -36,8 +43,15 @@ async function main(file: string): Promise<void> {
 
 const file = process.argv[2];
 if (file) {
-  // Hard stop in case a socket hangs past every timeout.
-  const deadline = setTimeout(() => process.exit(1), 120_000);
-  deadline.unref();
-  main(file).then(() => process.exit(0), () => process.exit(1));
+  try {
+    const payload = readPayload(file);
+    // This process exists only to upload, and its sockets and backoff waits are unref'd (they are
+    // the same code the app runs): without one ref'd timer it would exit during the first backoff
+    // and never retry. This timer keeps it alive until the deadline, and ends it if a socket hangs.
+    const lifetimeMs = Math.min(MAX_LIFETIME_MS, Math.max(0, payload.deadlineMs - Date.now()) + LAST_ATTEMPT_GRACE_MS);
+    setTimeout(() => process.exit(1), lifetimeMs);
+    main(payload).then(() => process.exit(0), () => process.exit(1));
+  } catch {
+    process.exit(1);
+  }
 }

@@ -1,5 +1,6 @@
 import { readEnvConfig, safeLog, type Exporter, type Logger } from '@vigil/core';
 import { agentExporter } from './agent-exporter';
+import { readAgentEnv, readPprofPrefix } from './exporter-env-config';
 import { fileExporter } from './file-exporter';
 import { otlpExporterFromEnv } from './otlp';
 import { pyroscopeExporter } from './pyroscope-exporter';
@@ -19,19 +20,24 @@ export function exportersFromEnv(env: Readonly<NodeJS.ProcessEnv> = process.env,
   };
   // Core's own variables are validated (and warned about) by the Profiler; stay quiet about them here.
   const config = readEnvConfig(env, () => undefined);
+  const pprofPrefix = readPprofPrefix(env);
   const source = env.DD_PROFILING_EXPORTERS?.trim() ? 'DD_PROFILING_EXPORTERS' : 'VIGIL_EXPORTERS';
   let names: string[];
   if (config.exporters && config.exporters.length > 0) {
     const unknown = config.exporters.filter((n) => !(EXPORTER_NAMES as readonly string[]).includes(n));
     names = config.exporters.filter((n) => (EXPORTER_NAMES as readonly string[]).includes(n));
     if (unknown.length > 0) {
-      const fallback = names.length > 0 ? names : defaults(config.pprofPrefix);
+      const fallback = names.length > 0 ? names : defaults(pprofPrefix);
       warn(`${source}=${JSON.stringify(env[source])} has unknown entries (${unknown.join(', ')}); known: ${EXPORTER_NAMES.join(', ')}; using ${fallback.join(',')}`);
       names = fallback;
     }
   } else {
-    names = defaults(config.pprofPrefix);
+    names = defaults(pprofPrefix);
   }
+
+  // The agent exporter validates its own variables; without it, a malformed one is still worth its
+  // one warning (the user may be about to switch to the agent).
+  if (!names.includes('agent')) readAgentEnv(env, warn);
 
   const exporters: Exporter[] = [];
   for (const name of [...new Set(names)]) {
@@ -40,8 +46,8 @@ export function exportersFromEnv(env: Readonly<NodeJS.ProcessEnv> = process.env,
       else if (name === 'pyroscope') exporters.push(pyroscopeExporter({ env, logger }));
       else if (name === 'otlp') exporters.push(otlpExporterFromEnv(env, logger));
       else if (name === 'file') {
-        if (config.pprofPrefix === undefined) warn('the file exporter was asked for without DD_PROFILING_OUTPUT_PPROF; writing to the current folder');
-        exporters.push(fileExporter({ prefix: config.pprofPrefix, logger }));
+        if (pprofPrefix === undefined) warn('the file exporter was asked for without DD_PROFILING_OUTPUT_PPROF; writing to the current folder');
+        exporters.push(fileExporter({ prefix: pprofPrefix, logger }));
       }
     } catch (error) {
       warn(`the ${name} exporter is off: ${(error as Error)?.message ?? String(error)}`);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Exporter, ExportResult, Logger, NamedProfile, ProfileBatch } from '@vigil/core';
+import { ProblemReporter, type Exporter, type ExportResult, type Logger, type NamedProfile, type ProfileBatch } from '@vigil/core';
 import { compactIsoTime, profileSeq, tagsFor } from './batch-tags';
-import { OnceLog } from './once-log';
 import { encodePprof, encodePprofSync } from './pprof-encoding';
 import { safeName } from './safe-names';
 
@@ -46,7 +45,7 @@ class FileExporter implements Exporter {
   readonly directory: string;
   readonly stats: FileExporterStats = { filesWritten: 0, failures: 0 };
   private readonly prefix: string;
-  private readonly log: OnceLog;
+  private readonly log: ProblemReporter;
 
   constructor(options: FileExporterOptions) {
     this.name = options.name ?? 'file';
@@ -55,7 +54,7 @@ class FileExporter implements Exporter {
     const prefixDir = rawPrefix.includes('/') ? (rawPrefix.endsWith('/') ? rawPrefix : dirname(rawPrefix)) : '';
     this.directory = resolve(options.directory ?? '.', prefixDir);
     this.prefix = rawPrefix.endsWith('/') ? '' : basename(rawPrefix);
-    this.log = new OnceLog(options.logger);
+    this.log = new ProblemReporter(options.logger);
   }
 
   async export(batch: ProfileBatch, signal: AbortSignal): Promise<ExportResult> {
@@ -99,7 +98,7 @@ class FileExporter implements Exporter {
     this.stats.failures++;
     const err = error as NodeJS.ErrnoException;
     const message = `file exporter could not write the ${profile.type} profile to ${this.directory}: ${err?.message ?? String(error)}`;
-    this.log.report(`write-failed:${err?.code ?? 'unknown'}`, 'error', message);
+    this.log.report(`write-failed:${err?.code ?? 'unknown'}`, message, 'error');
     return message;
   }
 

@@ -62,9 +62,10 @@ const BODY_SNIPPET_BYTES = 1024;
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 /**
- * Sends requests to one target over reused keep-alive connections. Node's Agent unrefs idle
- * keep-alive sockets, so a pooled connection never keeps the process alive; a request in flight
- * does, for at most its timeout, which lets an exit-time flush finish.
+ * Sends requests to one target over reused keep-alive connections. No socket of ours keeps the
+ * process alive, idle or in flight: with a backend that accepts and never answers, a request was
+ * always in flight once the period was shorter than the request timeout, and the app never ended.
+ * An exit flush that must finish is kept alive by core, for at most its budget.
  */
 export class HttpTransport {
   private agent: http.Agent;
@@ -132,6 +133,8 @@ export class HttpTransport {
         return fail('network-error', error instanceof Error ? error : new Error(String(error)));
       }
       req.on('error', (error) => fail('network-error', error));
+      // The Agent refs a pooled socket each time it hands it to a request.
+      req.on('socket', (socket) => socket.unref());
       // One timer for the whole exchange: an idle-socket timeout would let a server that trickles
       // bytes hold the upload forever.
       timer = setTimeout(() => fail('timeout', new Error(`no complete response within ${options.timeoutMs} ms`)), Math.max(1, options.timeoutMs));

@@ -5,6 +5,8 @@ export type { AgentExporterOptions } from './agent-exporter';
 export { pyroscopeExporter, PyroscopeExporter, DEFAULT_PYROSCOPE_SERVER_ADDRESS } from './pyroscope-exporter';
 export type { PyroscopeExporterOptions } from './pyroscope-exporter';
 export { exportersFromEnv, EXPORTER_NAMES } from './exporters-from-env';
+export { readAgentEnv, readPprofPrefix, readPyroscopeEnv } from './exporter-env-config';
+export type { ExporterEnvConfig } from './exporter-env-config';
 export type { ExporterName } from './exporters-from-env';
 export { NetworkExporter } from './network-exporter';
 export type { NetworkExporterOptions, NetworkExporterStats } from './network-exporter';

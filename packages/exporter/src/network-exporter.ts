@@ -1,7 +1,6 @@
-import { DEFAULT_UPLOAD_TIMEOUT_MS, type Exporter, type ExportResult, type Logger, type ProfileBatch } from '@vigil/core';
+import { DEFAULT_UPLOAD_TIMEOUT_MS, ProblemReporter, type Exporter, type ExportResult, type Logger, type ProfileBatch } from '@vigil/core';
 import { startDetachedUpload } from './detached-upload';
 import { HttpTransport, type HttpRequest, type HttpTarget } from './http-transport';
-import { OnceLog } from './once-log';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { sendWithRetry } from './send-with-retry';
 
@@ -45,7 +44,7 @@ const DEFAULT_EXIT_UPLOAD_TIMEOUT_MS = 15_000;
 export abstract class NetworkExporter implements Exporter {
   abstract readonly name: string;
   readonly stats: NetworkExporterStats = { delivered: 0, failed: 0, attempts: 0, detachedUploads: 0 };
-  protected readonly log: OnceLog;
+  protected readonly log: ProblemReporter;
   protected readonly transport: HttpTransport;
   private readonly uploadTimeoutMs: number;
   private readonly requestTimeoutMs: number;
@@ -53,7 +52,7 @@ export abstract class NetworkExporter implements Exporter {
   private readonly policy: RetryPolicy;
 
   protected constructor(target: HttpTarget, options: NetworkExporterOptions) {
-    this.log = new OnceLog(options.logger);
+    this.log = new ProblemReporter(options.logger);
     this.transport = new HttpTransport(target);
     this.uploadTimeoutMs = positive(options.uploadTimeoutMs, DEFAULT_UPLOAD_TIMEOUT_MS);
     this.requestTimeoutMs = positive(options.requestTimeoutMs, Math.min(MAX_REQUEST_TIMEOUT_MS, Math.max(1, Math.floor(this.uploadTimeoutMs / 3))));
@@ -83,24 +82,23 @@ export abstract class NetworkExporter implements Exporter {
       this.stats.failed++;
       return { ok: false, error: new Error(this.redact(`${this.name} could not encode the batch: ${(error as Error)?.message ?? String(error)}`)) };
     }
-    const problems: string[] = [];
-    for (const request of requests) {
-      const result = await sendWithRetry(this.transport, request, {
-        policy: this.policy,
-        requestTimeoutMs: this.requestTimeoutMs,
-        deadlineMs,
-        signal,
-        redact: (text) => this.redact(text),
-        onAttempt: (attempt, outcome) => {
-          this.stats.attempts++;
-          if (attempt > 1 || !outcome.ok || outcome.response.status >= 300) {
-            const what = outcome.ok ? `HTTP ${outcome.response.status}` : `${outcome.kind}: ${outcome.error.message}`;
-            this.log.debug(this.redact(`${this.name}: attempt ${attempt} to ${this.transport.target.display}: ${what}`));
-          }
-        },
-      });
-      if (!result.ok) problems.push(result.error.message);
-    }
+    // In parallel: behind a busy app every await costs one of its synchronous chunks, and one upload
+    // after the other doubled the time an export needed to get through.
+    const results = await Promise.all(requests.map((request) => sendWithRetry(this.transport, request, {
+      policy: this.policy,
+      requestTimeoutMs: this.requestTimeoutMs,
+      deadlineMs,
+      signal,
+      redact: (text) => this.redact(text),
+      onAttempt: (attempt, outcome) => {
+        this.stats.attempts++;
+        if (attempt > 1 || !outcome.ok || outcome.response.status >= 300) {
+          const what = outcome.ok ? `HTTP ${outcome.response.status}` : `${outcome.kind}: ${outcome.error.message}`;
+          this.log.debug(this.redact(`${this.name}: attempt ${attempt} to ${this.transport.target.display}: ${what}`));
+        }
+      },
+    })));
+    const problems = results.flatMap((result) => (result.ok ? [] : [result.error.message]));
     if (problems.length === 0) {
       this.stats.delivered++;
       return { ok: true };

@@ -3,6 +3,8 @@ import { gzip, gzipSync } from 'node:zlib';
 import type { Profile } from '@vigil/core';
 
 const gzipAsync = promisify(gzip);
+/** Profiles up to this many samples are protobuf-encoded synchronously (well under 1 ms). */
+const SYNC_ENCODE_MAX_SAMPLES = 2_000;
 
 /**
  * Encodes a profile as gzip-compressed pprof, adding `comments` without touching the profile
@@ -12,7 +14,10 @@ const gzipAsync = promisify(gzip);
  * the libuv thread pool, so the app's thread is held only briefly (see bench/).
  */
 export async function encodePprof(profile: Profile, comments: readonly string[] = []): Promise<Buffer> {
-  const encoded = await profile.encodeAsync();
+  // Asynchronous encoding yields between sections, and each yield waits a full turn of the event
+  // loop: behind a busy app, that is one of its synchronous chunks per section. A small profile
+  // encodes in well under a millisecond, so it is encoded at once.
+  const encoded = profile.sample.length <= SYNC_ENCODE_MAX_SAMPLES ? profile.encode() : await profile.encodeAsync();
   return gzipAsync(withComments(encoded, profile.stringTable.strings.length, comments));
 }
 

@@ -1,4 +1,5 @@
 import { readEnvConfig, sampleTypesOf, stringAt, type NamedProfile, type Profile, type ProfileBatch } from '@vigil/core';
+import { readPyroscopeEnv } from './exporter-env-config';
 import { parseTarget, type HttpRequest } from './http-transport';
 import { buildMultipart, type MultipartPart } from './multipart';
 import { NetworkExporter, type NetworkExporterOptions } from './network-exporter';
@@ -65,7 +66,7 @@ export class PyroscopeExporter extends NetworkExporter {
 
   constructor(options: PyroscopeExporterOptions = {}) {
     const config = readEnvConfig(options.env ?? process.env, () => undefined);
-    const p = config.pyroscope;
+    const p = readPyroscopeEnv(options.env ?? process.env);
     super(parseTarget(options.serverAddress ?? p.url ?? DEFAULT_SERVER_ADDRESS), { ...options, uploadTimeoutMs: options.uploadTimeoutMs ?? config.uploadTimeoutMs });
     this.name = options.name ?? 'pyroscope';
     this.appName = options.appName ?? p.appName;

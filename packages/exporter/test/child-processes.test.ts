@@ -94,6 +94,45 @@ describe('in real child processes', () => {
     }
   });
 
+  // The detached uploader's backoff timer was unref'd: it exited after one attempt and the final
+  // profile was lost whenever that attempt failed.
+  test.each([
+    ['503', { kind: 'status', status: 503 }],
+    ['429 with Retry-After', { kind: 'status', status: 429, headers: { 'Retry-After': '1' } }],
+    ['a reset connection', { kind: 'reset' }],
+  ] as const)('process.exit(0) with a backend answering %s twice: the detached uploader retries and delivers', async (_name, failure) => {
+    const server = new IntakeServer();
+    const url = await server.listen();
+    server.behave = (index) => (index < 2 ? failure : { kind: 'status', status: 200 });
+    try {
+      const { code } = await run('exit-right-after-profiling.ts', [url]);
+      expect(code).toBe(0);
+      const [request] = await server.waitForAccepted(1, 20_000);
+      expect(server.received).toHaveLength(3);
+      expect(JSON.parse(part(request!, 'event').data.toString()).tags_profiler).toContain('snapshot:on_shutdown');
+    } finally {
+      await server.close();
+    }
+  });
+
+  // Requests in flight held ref'd sockets; with a period under the request timeout a new one was
+  // always in flight, and the app never ended (still running 70 s after its last line).
+  test('a backend that accepts and never answers does not keep the app alive past the exit-flush budget', async () => {
+    const server = new IntakeServer();
+    const url = await server.listen();
+    server.behave = () => ({ kind: 'silent' });
+    try {
+      const { code, stdout, exitedAtMs } = await run('periods-to-silent-backend.ts', [url]);
+      expect(code).toBe(0);
+      const doneAtMs = Number(/done at (\d+)/.exec(stdout)![1]);
+      expect(server.received.length).toBeGreaterThanOrEqual(2);
+      // 1 s exit-flush budget, plus process teardown on a busy machine.
+      expect(exitedAtMs - doneAtMs).toBeLessThan(3_500);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+
   test('an idle keep-alive connection does not keep the process alive', async () => {
     const server = new IntakeServer();
     const url = await server.listen();

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@vigil/core';
-import { AgentExporter, exportersFromEnv, OtlpExporter, PyroscopeExporter } from '@vigil/exporter';
+import { AgentExporter, exportersFromEnv, OtlpExporter, PyroscopeExporter, readAgentEnv } from '@vigil/exporter';
 import { IntakeServer } from './helpers/intake-server';
 import { fullBatch } from './helpers/profiles';
 
@@ -76,5 +76,40 @@ describe('exportersFromEnv', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+// These moved here from core's configuration: each backend reads and validates its own variables.
+describe('the agent\'s own environment variables', () => {
+  function read(env: Record<string, string>) {
+    const warnings: string[] = [];
+    return { config: readAgentEnv(env, (m) => warnings.push(m)), warnings };
+  }
+
+  test('DD_TRACE_AGENT_URL wins over host and port, unix sockets included; defaults without a warning', () => {
+    expect(read({})).toEqual({ config: { agentUrl: 'http://127.0.0.1:8126', agentless: false, apiKey: undefined, site: 'datadoghq.com' }, warnings: [] });
+    expect(read({ DD_AGENT_HOST: 'agent.local', DD_TRACE_AGENT_PORT: '9126' }).config.agentUrl).toBe('http://agent.local:9126');
+    expect(read({ DD_TRACE_AGENT_URL: 'unix:///var/run/datadog/apm.socket', DD_AGENT_HOST: 'x' }).config.agentUrl).toBe('unix:///var/run/datadog/apm.socket');
+    expect(read({ DD_AGENT_HOST: '::1' }).config.agentUrl).toBe('http://[::1]:8126');
+  });
+
+  test.each([
+    ['DD_TRACE_AGENT_PORT', '80.5', 'is not an integer', '8126'],
+    ['DD_TRACE_AGENT_PORT', '70000', 'is not an integer', '8126'],
+    ['DD_TRACE_AGENT_URL', 'ftp://x', 'is not an http://, https:// or unix:// URL', 'http://127.0.0.1:8126'],
+    ['DD_PROFILING_AGENTLESS', 'maybe', 'is not a boolean', 'false'],
+  ])('%s=%j gives one warning naming the variable, the value and the default', (name, value, problem, used) => {
+    const { warnings } = read({ [name]: value });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`${name}=${JSON.stringify(value)}`);
+    expect(warnings[0]).toContain(problem);
+    expect(warnings[0]).toContain(`using ${used}`);
+  });
+
+  test('exportersFromEnv: a malformed agent setting is one warning through the logger, and the agent exporter still comes', () => {
+    const logger = recordingLogger();
+    const exporters = exportersFromEnv({ DD_TRACE_AGENT_PORT: 'eighty' }, logger);
+    expect(exporters.map((e) => e.name)).toEqual(['agent']);
+    expect(logger.lines).toEqual(['DD_TRACE_AGENT_PORT="eighty" is not an integer in [1, 65535]; using 8126']);
   });
 });

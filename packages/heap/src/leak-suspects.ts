@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ProfileReader, sampleTypeIndex, type Frame, type Profile } from '@vigil/core';
 import { gcSummaryOf } from './gc-time-share';
 import { INUSE_OBJECTS, INUSE_SPACE } from './sample-types';
@@ -117,24 +118,47 @@ function appSite(stack: readonly Frame[]): Frame | undefined {
 /**
  * Vigil's own code (profiles being built, batches waiting for a slow backend) allocates too, and
  * that memory is the profiler's business, not a leak of the app's: a site whose allocating frame
- * is in one of our packages is left out. Only the allocating frame counts, since app code often
- * runs beneath our wrappers (timers, locks).
+ * is in one of our packages, or in a library only the profiler uses (pprof-format, which builds
+ * and encodes every profile, and @datadog/pprof), is left out. Only the allocating frame counts,
+ * since app code often runs beneath our wrappers (timers, locks).
  */
-const INSTALLED_VIGIL_PACKAGE = /[\\/]node_modules[\\/](@vigil[\\/][^\\/]+|vigil)[\\/]dist[\\/]/;
-// In this repo: packages/<name>/(src|dist)/...; __dirname is undefined in an ESM build, where the regex above serves.
-const WORKSPACE_PACKAGES_DIR = typeof __dirname === 'string' ? dirname(dirname(__dirname)) : undefined;
+const INSTALLED_PROFILER_PACKAGE = /[\\/]node_modules[\\/](@vigil[\\/][^\\/]+[\\/]dist|vigil[\\/]dist|pprof-format|@datadog[\\/]pprof)[\\/]/;
 const WORKSPACE_VIGIL_SOURCE = /^[^\\/]+[\\/](src|dist)[\\/]/;
+const WORKSPACE_PACKAGES_DIR = workspacePackagesDir();
+
+/**
+ * In this repo, packages/<name>/(src|dist)/... holds our code. That is only true when this file's
+ * own package is one of ours: an app that bundles us into its own CommonJS bundle has __dirname
+ * in its own folder, and taking the folder two levels up for ours marked all of the app's frames
+ * as the profiler's, which switched leak suspects off. (__dirname is undefined in an ESM build,
+ * where the node_modules pattern above serves.)
+ */
+function workspacePackagesDir(): string | undefined {
+  if (typeof __dirname !== 'string') return undefined;
+  const packageDir = dirname(__dirname);
+  try {
+    const { name } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name?: unknown };
+    return typeof name === 'string' && name.startsWith('@vigil/') ? dirname(packageDir) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function isProfilerFrame(frame: Frame): boolean {
   const file = frame.file ?? '';
-  if (INSTALLED_VIGIL_PACKAGE.test(file)) return true;
+  if (INSTALLED_PROFILER_PACKAGE.test(file)) return true;
   if (!WORKSPACE_PACKAGES_DIR || !file.startsWith(WORKSPACE_PACKAGES_DIR)) return false;
   return WORKSPACE_VIGIL_SOURCE.test(file.slice(WORKSPACE_PACKAGES_DIR.length + 1));
 }
 
+/**
+ * Node's modules (`node:buffer`) and V8's built-ins, which have no file (`push`, `set`, `map`,
+ * `Uint8Array`): memory they allocate belongs to whoever called them. Reported at the built-in,
+ * the profiler's own `Map.set` looked like an app leak named `set`.
+ */
 function isRuntimeFrame(frame: Frame): boolean {
   const file = frame.file ?? '';
-  return file.startsWith('node:') || (file === '' && frame.name.startsWith('('));
+  return file.startsWith('node:') || file === '';
 }
 
 /** Moment a heap profile was read: the end of the period it covers. */

@@ -1,5 +1,8 @@
 import { ProfileBuilder } from '@vigil/core';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { findLeakSuspects, isProfilerFrame, siteTotals } from '@vigil/heap';
 import { commentsOf, profilesIn, runApp } from './run-fixture';
 
@@ -57,4 +60,54 @@ describe('leak sites', () => {
     expect(isProfilerFrame(timerWrapper)).toBe(true);
     expect(isProfilerFrame({ name: 'leakUntilDeath', file: join(__dirname, 'fixtures', 'workloads.ts') })).toBe(false);
   });
+
+  // Seen as false warnings on the stderr of apps that do not leak: `set` and `push` (V8 built-ins,
+  // no file, called by the profiler's own code) and pprof-format's `dedup`.
+  test('built-ins are reported at their caller, and memory of the libraries only the profiler uses is the profiler\'s', () => {
+    const b = new ProfileBuilder({ sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']] });
+    const coreCaller = { name: 'remember', file: join(__dirname, '..', '..', 'core', 'src', 'pprof', 'builder.ts'), line: 30 };
+    b.addSample([{ name: 'set', file: '' }, coreCaller], [5, 9_000_000]);
+    b.addSample([{ name: 'dedup', file: '/srv/app/node_modules/.pnpm/pprof-format@2.1.0/node_modules/pprof-format/dist/index.js', line: 80 }], [5, 8_000_000]);
+    b.addSample([{ name: 'heapProfile', file: '/srv/app/node_modules/@datadog/pprof/out/src/heap-profiler.js', line: 12 }], [5, 7_000_000]);
+    b.addSample([{ name: 'push', file: '' }, { name: 'rememberOrder', file: '/srv/app/orders.js', line: 7 }], [5, 6_000_000]);
+    expect([...siteTotals(b.build()).values()].map((site) => [site.name, site.file])).toEqual([['rememberOrder', '/srv/app/orders.js']]);
+  });
 });
+
+// esbuild comes with the workspace's build tools (tsup).
+const esbuild = require(require.resolve('esbuild', { paths: [dirname(require.resolve('tsup'))] })) as { buildSync(options: Record<string, unknown>): unknown };
+
+describe('leak suspects in an app that bundles the profiler (CommonJS)', () => {
+  test('the app\'s own frames, in its bundle, are not taken for the profiler\'s, and its leak is found', () => {
+    const appDir = join(mkdtempSync(join(tmpdir(), 'vigil-heap-bundle-')), 'orders-app');
+    mkdirSync(join(appDir, 'src'), { recursive: true });
+    writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'orders-app', version: '1.0.0' }));
+    writeFileSync(join(appDir, 'src', 'main.ts'), `
+      import { ProfileBuilder } from ${JSON.stringify(join(__dirname, '..', '..', 'core', 'src', 'index.ts'))};
+      import { findLeakSuspects, isProfilerFrame } from ${JSON.stringify(join(__dirname, '..', 'src', 'leak-suspects.ts'))};
+      // Six heap profiles, a minute apart, in which a site of this very bundle grows by 2 MiB each time.
+      const site = { name: 'leakyCache', file: __filename, line: 3 };
+      const profiles = [0, 1, 2, 3, 4, 5].map((i) => {
+        const b = new ProfileBuilder({ sampleTypes: [['inuse_objects', 'count'], ['inuse_space', 'bytes']] });
+        b.addSample([site], [10 * (i + 1), 2 * 1024 * 1024 * (i + 1)]);
+        const profile = b.build();
+        profile.timeNanos = BigInt(1_700_000_000_000 + i * 60_000) * 1_000_000n;
+        profile.durationNanos = 60_000n * 1_000_000n;
+        return profile;
+      });
+      process.stdout.write(JSON.stringify({ ownFrameIsProfiler: isProfilerFrame(site), suspects: findLeakSuspects(profiles).map((s) => s.name) }));
+    `);
+    try {
+      esbuild.buildSync({
+        entryPoints: [join(appDir, 'src', 'main.ts')], outfile: join(appDir, 'dist', 'main.js'),
+        bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent',
+      });
+      const run = spawnSync(process.execPath, [join(appDir, 'dist', 'main.js')], { encoding: 'utf8', timeout: 30_000 });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ ownFrameIsProfiler: false, suspects: ['leakyCache'] });
+    } finally {
+      rmSync(dirname(appDir), { recursive: true, force: true });
+    }
+  });
+});
+

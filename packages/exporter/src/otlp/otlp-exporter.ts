@@ -104,7 +104,7 @@ export class OtlpExporter extends NetworkExporter {
     this.dropResourceAttributes = new Set(options.dropResourceAttributes ?? []);
     this.profileTypes = options.profileTypes;
     this.maxRequestBytes = options.maxRequestBytes !== undefined && options.maxRequestBytes > 0 ? options.maxRequestBytes : DEFAULT_MAX_REQUEST_BYTES;
-    for (const warning of warnings) this.log.report(`env:${warning}`, 'warn', warning);
+    for (const warning of warnings) this.log.report(`env:${warning}`, warning);
   }
 
   protected override redact(text: string): string {
@@ -153,7 +153,7 @@ export class OtlpExporter extends NetworkExporter {
       if (body.length <= this.maxRequestBytes) return true;
       const profile: NamedProfile | undefined = input.profiles[i];
       this.stats.failed++;
-      this.log.report('request-too-large', 'warn', `${this.name}: dropped the ${profile?.type ?? '?'} profile: ${body.length} bytes encoded, over the ${this.maxRequestBytes}-byte request limit`);
+      this.log.report('request-too-large', `${this.name}: dropped the ${profile?.type ?? '?'} profile: ${body.length} bytes encoded, over the ${this.maxRequestBytes}-byte request limit`);
       return false;
     });
   }
