@@ -87,7 +87,7 @@ describe('the agent\'s own environment variables', () => {
   }
 
   test('DD_TRACE_AGENT_URL wins over host and port, unix sockets included; defaults without a warning', () => {
-    expect(read({})).toEqual({ config: { agentUrl: 'http://127.0.0.1:8126', agentless: false, apiKey: undefined, site: 'datadoghq.com' }, warnings: [] });
+    expect(read({})).toEqual({ config: { agentUrl: 'http://127.0.0.1:8126', agentless: false, apiKey: undefined, site: 'datadoghq.com', intakeUrl: undefined, reportHostname: false }, warnings: [] });
     expect(read({ DD_AGENT_HOST: 'agent.local', DD_TRACE_AGENT_PORT: '9126' }).config.agentUrl).toBe('http://agent.local:9126');
     expect(read({ DD_TRACE_AGENT_URL: 'unix:///var/run/datadog/apm.socket', DD_AGENT_HOST: 'x' }).config.agentUrl).toBe('unix:///var/run/datadog/apm.socket');
     expect(read({ DD_AGENT_HOST: '::1' }).config.agentUrl).toBe('http://[::1]:8126');
