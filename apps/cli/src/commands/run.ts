@@ -36,7 +36,7 @@ function registerPath(): string {
   try {
     return require.resolve('@vigil/profiler/register');
   } catch {
-    throw new UsageError('cannot find the vigil package (@vigil/profiler/register); build the workspace (pnpm build) or install vigil');
+    throw new UsageError('cannot find @vigil/profiler/register (a dependency of @vigil/cli): reinstall @vigil/cli, or in a clone of this repo build it first (npx -y pnpm@10 build)');
   }
 }
 
