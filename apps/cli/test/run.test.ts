@@ -28,6 +28,23 @@ describe('vigil run (real binary, real programs)', () => {
     expect(topFunction(out)).toBe('crunchNumbers');
   });
 
+  test('the exit summary lists the same hotspots as vigil top, anonymous functions and runtime frames included', () => {
+    const out = tempDir();
+    const run = vigil(['run', '--out', out, '--profilers', 'cpu', '--', process.execPath, fixture('anonymous-hot.cjs')], { env: cleanEnv() });
+    expect(run.code).toBe(0);
+    const summaryRows = run.stderr
+      .split('top cpu hotspots')[1]!
+      .split('\n')
+      .slice(2) // the total line's rest and the table header
+      .filter((line) => /^\s*\S+\s+[\d.]+%\s+/.test(line))
+      .map((line) => /^\s*\S+\s+([\d.]+)%\s+(.*?)\s*$/.exec(line)!.slice(1));
+    const top = JSON.parse(vigil(['top', out, '--type', 'cpu', '--json']).stdout) as { rows: { name: string; file: string; selfPercent: number }[] };
+    expect(summaryRows.map(([, fn]) => fn)).toEqual(top.rows.map((r) => (r.file ? `${r.name}  ${r.file}` : r.name)));
+    expect(summaryRows[0]![1]).toMatch(/^\(anonymous anonymous-hot\.cjs:9\)/);
+    expect(summaryRows.some(([, fn]) => fn.startsWith('crunchNamed'))).toBe(true);
+    for (const [i, [percent]] of summaryRows.entries()) expect(Number(percent)).toBeCloseTo(top.rows[i]!.selfPercent, 0);
+  });
+
   test('an ES module program is profiled too', () => {
     const out = tempDir();
     const run = vigil(['run', '--out', out, '--profilers', 'cpu', '--', process.execPath, fixture('hot.mjs')], { env: cleanEnv() });

@@ -36,7 +36,7 @@ function registerPath(): string {
   try {
     return require.resolve('@vigil/profiler/register');
   } catch {
-    throw new UsageError('cannot find the vigil package (@vigil/profiler/register); build the workspace (pnpm build) or install vigil');
+    throw new UsageError('cannot find @vigil/profiler/register (a dependency of @vigil/cli): reinstall @vigil/cli, or in a clone of this repo build it first (npx -y pnpm@10 build)');
   }
 }
 
@@ -105,6 +105,9 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
   return exit.code ?? 1;
 }
 
+/** As many rows as `vigil top` shows by default. */
+const SUMMARY_ROWS = 10;
+
 /** Where the run's profiles are, and its top CPU (or wall) hotspots. */
 function printSummary(outDir: string, sinceMs: number, print: (text: string) => void): void {
   const files = readdirSync(outDir)
@@ -121,7 +124,9 @@ function printSummary(outDir: string, sinceMs: number, print: (text: string) => 
     const profiles = loadProfiles(files).map((l) => l.profile);
     const { type, unit } = resolveSampleType(profiles, undefined);
     const result = hotspots(profiles, type, 'function');
-    const rows = result.rows.filter((r) => !r.name.startsWith('(')).slice(0, 10);
+    // The same rows as `vigil top` on this folder: anonymous functions, GC and (program) included,
+    // so the summary never hides a hotspot that top shows.
+    const rows = result.rows.slice(0, SUMMARY_ROWS);
     print(`top ${type} hotspots (total ${formatValue(result.total, unit)}):`);
     print(formatTable([['self', 'self%', 'function'], ...rows.map((r) => [formatValue(r.self, unit), formatPercent(r.self, result.total), r.file ? `${r.name}  ${r.file}` : r.name])], [0, 1]));
     print(`more: vigil top ${outDir} --type wall | inuse_space | lock-acquire-wait`);
