@@ -1,6 +1,6 @@
-import { heap as pprofHeap } from '@datadog/pprof';
 import type { Profile } from '@vigil/core';
 import { ProfileReader, sampleTypeIndex } from '@vigil/core';
+import { pprofHeap } from './pprof-heap';
 import { ALLOC_OBJECTS, ALLOC_SPACE } from './sample-types';
 
 export interface LiveHeapSamplerOptions {
@@ -51,8 +51,8 @@ export class LiveHeapSampler {
   /** Starts V8's sampler; throws when something else on this thread already runs it. */
   start(): void {
     const { samplingIntervalBytes, stackDepth, allocations } = this.options;
-    if (allocations) pprofHeap.start(samplingIntervalBytes, stackDepth, true);
-    else pprofHeap.start(samplingIntervalBytes, stackDepth);
+    if (allocations) pprofHeap().start(samplingIntervalBytes, stackDepth, true);
+    else pprofHeap().start(samplingIntervalBytes, stackDepth);
     this.running = true;
   }
 
@@ -62,8 +62,8 @@ export class LiveHeapSampler {
 
   /** The live heap now (and, in allocation mode, allocations since the previous snapshot). */
   snapshot(): HeapSnapshot {
-    if (!this.options.allocations) return { profile: pprofHeap.profile(), rebased: false };
-    const profile = pprofHeap.convertProfile(pprofHeap.v8Profile());
+    if (!this.options.allocations) return { profile: pprofHeap().profile(), rebased: false };
+    const profile = pprofHeap().convertProfile(pprofHeap().v8Profile());
     const retainedSamples = this.toPeriodAllocations(profile);
     const rebased = this.rebasePending;
     this.rebasePending = false;
@@ -74,7 +74,7 @@ export class LiveHeapSampler {
   stop(): void {
     if (!this.running) return;
     this.running = false;
-    pprofHeap.stop();
+    pprofHeap().stop();
   }
 
   /**
@@ -115,8 +115,8 @@ export class LiveHeapSampler {
 
   private restart(): void {
     const { samplingIntervalBytes, stackDepth } = this.options;
-    pprofHeap.stop();
-    pprofHeap.start(samplingIntervalBytes, stackDepth, true);
+    pprofHeap().stop();
+    pprofHeap().start(samplingIntervalBytes, stackDepth, true);
     this.previousAllocations = new Map();
     this.rebasePending = true;
   }
