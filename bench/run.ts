@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { runAccuracy, summariseAccuracy, type AccuracyRow } from './lib/accuracy';
-import { runBreakdown, runWindows, type WindowCell } from './lib/breakdown';
+import { BREAKDOWN_PARTS, runBreakdown, runWindows, type WindowCell } from './lib/breakdown';
 import { CONFIGS, NODE_MAJOR, peerVersions } from './lib/configs';
 import { PyroscopeSink } from './lib/pyroscope-sink';
 import { runOnce, type RunResult } from './lib/runner';
@@ -36,6 +36,7 @@ interface Options {
   windowMs: number;
   windowPairs: number;
   breakdown: boolean;
+  parts: string[];
   startupRounds: number;
   httpRounds: number;
   out: string;
@@ -70,7 +71,7 @@ function parseArgs(argv: string[]): Options {
   if (help) {
     console.log(`usage: pnpm bench [--quick] [--rounds N] [--workloads ${ALL_WORKLOADS.join(',')}] [--configs ${ALL_CONFIGS.join(',')}]
        [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-ms MS] [--window-pairs N] [--out DIR]
-       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--startup-rounds N] [--http-rounds N] [--requests N]
+       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--startup-rounds N] [--http-rounds N] [--requests N]
          the cost of each mechanism on its own: writes results/cost-breakdown.{md,json} (quick: cost-breakdown-quick)`);
     process.exit(0);
   }
@@ -93,6 +94,7 @@ function parseArgs(argv: string[]): Options {
     windowMs: number('--window-ms', argv.includes('--breakdown') ? (quick ? 500 : 1000) : quick ? 1000 : 2000),
     windowPairs: Math.round(number('--window-pairs', argv.includes('--breakdown') ? (quick ? 3 : 8) : quick ? 6 : 20)),
     breakdown: argv.includes('--breakdown'),
+    parts: list('--parts', [...BREAKDOWN_PARTS]),
     startupRounds: Math.round(number('--startup-rounds', quick ? 5 : 15)),
     httpRounds: Math.round(number('--http-rounds', quick ? 1 : 3)),
     out: value('--out') ?? join(__dirname, 'results'),

@@ -29,9 +29,13 @@ export interface BreakdownOptions {
   startupRounds: number;
   httpRounds: number;
   http: { connections: number; requests: number; warmupRequests: number };
+  /** Which parts to run (all by default): windows, startup, http, direct. */
+  parts: readonly string[];
   sink: PyroscopeSink;
   log: (line: string) => void;
 }
+
+export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
 export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'heap', 'lock'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
@@ -136,7 +140,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   const startedAt = Date.now();
   // 1. Windows.
   const cells: WindowCell[] = [];
-  for (const work of WINDOW_WORK) {
+  for (const work of o.parts.includes('windows') ? WINDOW_WORK : []) {
     for (const mechanism of WINDOW_MECHANISMS) {
       try {
         const cell = await runWindows(mechanism, work, o);
@@ -151,7 +155,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-startup-'));
   const configs = startupConfigs(dir);
   const startup = new Map<string, ({ ms: number; rssMB: number } | undefined)[]>(configs.map((c) => [c.id, []]));
-  for (let round = 0; round < o.startupRounds; round++) {
+  for (let round = 0; round < (o.parts.includes('startup') ? o.startupRounds : 0); round++) {
     for (let i = 0; i < configs.length; i++) {
       const c = configs[(i + round) % configs.length];
       try {
@@ -165,7 +169,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   o.log('start-up done');
   // 3. HTTP service peak RSS, interleaved.
   const http = new Map<string, (number | undefined)[]>(HTTP_CONFIGS.map((c) => [c, []]));
-  for (let round = 0; round < o.httpRounds; round++) {
+  for (let round = 0; round < (o.parts.includes('http') ? o.httpRounds : 0); round++) {
     for (let i = 0; i < HTTP_CONFIGS.length; i++) {
       const id = HTTP_CONFIGS[(i + round) % HTTP_CONFIGS.length];
       try {
@@ -178,15 +182,15 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
     o.log(`http RSS round ${round + 1}/${o.httpRounds} done`);
   }
   // 4. Direct timings.
-  const mech = await runOnce(CONFIGS.none, 'mechanisms', {
+  const mech = !o.parts.includes('direct') ? undefined : await runOnce(CONFIGS.none, 'mechanisms', {
     periodSeconds: o.periodSeconds,
     params: { rounds: o.quick ? 4 : 10, ioCalls: o.quick ? 5000 : 20000, periods: o.quick ? 4 : 8, periodMs: 1000 },
     sink: o.sink,
     http: o.http,
     timeoutMs: 300_000,
   });
-  const ioNs = mech.extra.ioNs as { on: number[]; off: number[] };
-  const periods = (mech.extra.periods as { collectMs: number; encodeCpuMs: number; bytes: number; profiles: number }[]).filter((p) => p.profiles > 0);
+  const ioNs = (mech?.extra.ioNs ?? { on: [], off: [] }) as { on: number[]; off: number[] };
+  const periods = ((mech?.extra.periods ?? []) as { collectMs: number; encodeCpuMs: number; bytes: number; profiles: number }[]).filter((p) => p.profiles > 0);
 
   // Report.
   const md: string[] = [];
@@ -230,9 +234,9 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
     ['I/O-wait wrappers, per fs.stat callback (+ a timer every 10 calls): CPU with wrappers minus without', `${formatDelta({ median: ioDelta.median / 1000, low: ioDelta.low / 1000, high: ioDelta.high / 1000 }, 'us')} per call (${ioNs.off.length} alternating rounds; without: ${(median(ioNs.off) / 1000).toFixed(1)} us ±${(relativeSpread(ioNs.off) * 100).toFixed(0)} %)`],
     ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
     ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
-    ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech.extra.startMs).toFixed(0)} ms`],
-    ['stop({ flush: true }) of the default profiler', `${Number(mech.extra.stopMs).toFixed(0)} ms`],
+    ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech?.extra.startMs).toFixed(0)} ms`],
+    ['stop({ flush: true }) of the default profiler', `${Number(mech?.extra.stopMs).toFixed(0)} ms`],
   ]));
   const markdown = md.join('\n');
-  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech.extra.startMs, stopMs: mech.extra.stopMs } };
+  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs } };
 }
