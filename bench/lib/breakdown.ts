@@ -8,7 +8,7 @@
 // - direct timings (workloads/mechanisms.mjs): I/O-wait wrappers per call, collection and
 //   encode + gzip per period, start and stop.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,8 @@ interface StartupConfig {
   label: string;
   nodeArgs: string[];
   env: Record<string, string>;
+  /** Working directory: an empty folder (an app without lock libraries) unless said otherwise. */
+  cwd: string;
 }
 
 function startupConfigs(dir: string): StartupConfig[] {
@@ -97,7 +99,7 @@ function startupConfigs(dir: string): StartupConfig[] {
     DD_PROFILING_ENABLED: 'true', DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: join(dir, 'vigil_'),
     ...(profilers ? { DD_PROFILING_PROFILERS: profilers } : {}),
   });
-  return [
+  const rows: Omit<StartupConfig, 'cwd'>[] = [
     { id: 'none', label: 'no preload', nodeArgs: [], env: {} },
     { id: 'addon', label: '@datadog/pprof loaded alone (the native addon)', nodeArgs: ['--require', join(__dirname, '..', 'workloads', 'load-native-addon.cjs')], env: {} },
     { id: 'disabled', label: 'register, DD_PROFILING_ENABLED=false', nodeArgs: ['--require', register], env: { DD_PROFILING_ENABLED: 'false' } },
@@ -106,6 +108,13 @@ function startupConfigs(dir: string): StartupConfig[] {
     { id: 'heap', label: 'register, heap only', nodeArgs: ['--require', register], env: on('heap') },
     { id: 'lock', label: 'register, lock only', nodeArgs: ['--require', register], env: on('lock') },
     { id: 'defaults', label: 'register defaults (nothing set)', nodeArgs: ['--require', register], env: on() },
+  ];
+  const emptyApp = join(dir, 'app');
+  mkdirSync(emptyApp, { recursive: true });
+  return [
+    ...rows.map((r) => ({ ...r, cwd: emptyApp })),
+    // The bench folder has async-mutex installed: the lock ESM hooks are registered there.
+    { id: 'defaults-lock-lib', label: 'register defaults, app with async-mutex installed', nodeArgs: ['--require', register], env: on(), cwd: join(__dirname, '..') },
   ];
 }
 
@@ -120,7 +129,7 @@ function startOnce(config: StartupConfig): Promise<{ ms: number; rssMB: number }
   const script = "process.on('exit',()=>process.stdout.write('RSS '+process.resourceUsage().maxRSS/1024+'\\n'))";
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...config.nodeArgs, '-e', script], { env: { ...cleanEnv(), ...config.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...config.nodeArgs, '-e', script], { cwd: config.cwd, env: { ...cleanEnv(), ...config.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
