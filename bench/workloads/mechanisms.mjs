@@ -3,8 +3,11 @@
 //   (the sampler runs in both, so the difference is the wrappers alone), alternating rounds;
 // - per period, with the register defaults: how long collection takes (period end -> export call,
 //   elapsed) and the CPU time of pprof encoding + gzip of that period's profiles, and their sizes;
-// - start() and stop({ flush }) of the default profiler.
+// - start() and stop({ flush }) of the default profiler;
+// - the V8 sampler alone (the native binding Vigil drives): start, and the stop-and-restart that
+//   ends each period (elapsed and CPU of the main thread).
 import { mkdtempSync, rmSync, stat } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -76,5 +79,26 @@ while (performance.now() < until) {
 const s0 = performance.now();
 await defaults.stop({ flush: true });
 const stopMs = performance.now() - s0;
+
+// The sampler alone, with the options Vigil uses.
+const requireFromProfiler = createRequire(createRequire(import.meta.url).resolve('@vigil/profiler/register'));
+const { TimeProfiler } = requireFromProfiler('@datadog/pprof/out/src/time-profiler-bindings');
+const sampler = new TimeProfiler({ intervalMicros: 10101, durationMillis: 864e5, lineNumbers: false, withContexts: true, workaroundV8Bug: true, collectCpuTime: true, collectAsyncId: false, useCPED: false, isMainThread: true });
+const s0Sampler = performance.now();
+sampler.start();
+const samplerStartMs = performance.now() - s0Sampler;
+sampler.context = {};
+const restarts = [];
+for (let i = 0; i < 6; i++) {
+  const busyUntil = performance.now() + 300;
+  while (performance.now() < busyUntil) x += Math.sqrt(x + 1);
+  const c0 = process.cpuUsage();
+  const r0 = performance.now();
+  sampler.stop(true);
+  const c = process.cpuUsage(c0);
+  restarts.push({ elapsedMs: performance.now() - r0, cpuMs: (c.user + c.system) / 1000 });
+}
+sampler.stop(false);
+sampler.dispose();
 rmSync(dir, { recursive: true, force: true });
-report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, sink: x > 0 });
+report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, samplerStartMs, restarts, sink: x > 0 });
