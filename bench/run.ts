@@ -234,7 +234,8 @@ async function main(): Promise<void> {
   };
   const versions = { node: process.version, ...peerVersions() };
   const log = (line: string) => console.log(line);
-  log(`Vigil bench (${options.quick ? 'quick' : 'full'}): ${options.rounds} rounds x ${options.workloads.length} workloads x ${options.configs.length} configurations, scale ${options.scale}, period ${options.periodSeconds} s`);
+  if (options.breakdown) log(`Vigil cost breakdown (${options.quick ? 'quick' : 'full'}): parts ${options.parts.join(', ')}; windows ${options.windowPairs} pairs of ${options.windowMs} ms; ${options.startupRounds} start-up rounds; ${options.httpRounds} HTTP rounds of ${options.http.requests} requests`);
+  else log(`Vigil bench (${options.quick ? 'quick' : 'full'}): ${options.rounds} rounds x ${options.workloads.length} workloads x ${options.configs.length} configurations, scale ${options.scale}, period ${options.periodSeconds} s`);
   log(`machine: ${machine.cpu} x${machine.cores}, ${machine.memoryGB} GB, load ${machine.loadAverageAtStart.join(' ')}; ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (machine.loadAverageAtStart[0] > machine.cores * 1.25) log(`WARNING: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: the machine is busy, expect wide intervals`);
 
