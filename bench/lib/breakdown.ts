@@ -37,7 +37,7 @@ export interface BreakdownOptions {
 
 export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
-export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'heap', 'lock'] as const;
+export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
 
 const MECHANISM_LABELS: Record<string, string> = {
@@ -45,6 +45,7 @@ const MECHANISM_LABELS: Record<string, string> = {
   cpu: 'cpu alone (V8 sampler with CPU time and contexts)',
   wall: 'wall alone, no I/O wait (the same V8 sampler)',
   'wall-io': 'wall with I/O wait (sampler + I/O-wait wrappers)',
+  'io-wait': 'I/O-wait wrappers alone (wall with I/O wait against wall without)',
   heap: 'heap alone (V8 sampling heap profiler, GC events)',
   lock: 'lock alone (lock library hooks)',
 };
@@ -62,7 +63,10 @@ export interface WindowCell {
 export async function runWindows(mechanism: string, work: string, o: Pick<BreakdownOptions, 'windowMs' | 'windowPairs' | 'periodSeconds' | 'sink' | 'http'>): Promise<WindowCell> {
   const r = await runOnce(CONFIGS.none, 'windows', {
     periodSeconds: o.periodSeconds,
-    params: { windowMs: o.windowMs, pairs: o.windowPairs, periodMs: o.periodSeconds * 1000, mechanism, work, connections: o.http.connections },
+    params: {
+      windowMs: o.windowMs, pairs: o.windowPairs, periodMs: o.periodSeconds * 1000, work, connections: o.http.connections,
+      ...(mechanism === 'io-wait' ? { mechanism: 'wall-io', offMechanism: 'wall' } : { mechanism }),
+    },
     sink: o.sink,
     http: o.http,
     timeoutMs: o.windowMs * o.windowPairs * 2 + 120_000,

@@ -53,7 +53,7 @@ describe('pnpm bench --quick (smoke)', () => {
     // Every mechanism on both kinds of work, each run writing profiles.
     const cells: { mechanism: string; work: string; profiles: number }[] = result.cells;
     expect(cells.map((c) => `${c.work}/${c.mechanism}`).sort()).toEqual(
-      ['defaults', 'cpu', 'wall', 'wall-io', 'heap', 'lock'].flatMap((m) => [`mixed/${m}`, `http/${m}`]).sort(),
+      ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock'].flatMap((m) => [`mixed/${m}`, `http/${m}`]).sort(),
     );
     for (const c of cells) expect({ cell: `${c.work}/${c.mechanism}`, wrote: c.profiles > 0 }).toEqual({ cell: `${c.work}/${c.mechanism}`, wrote: true });
     // Start-up runs of every preload, with a peak RSS each.

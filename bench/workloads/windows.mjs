@@ -111,13 +111,19 @@ async function httpWindow(durationMs) {
 const measureWindow = work === 'http' ? httpWindow : mixedWindow;
 holdRealisticHeap();
 if (work === 'http') await startService();
-const profiler = new Profiler({
+const makeProfiler = (which, prefix) => new Profiler({
   service: 'vigil-bench-windows',
-  ...(mechanism === 'defaults' ? {} : { collectors: [ONE_COLLECTOR[mechanism]()] }),
-  exporters: [fileExporter({ prefix: join(dir, 'vigil_') })],
+  ...(which === 'defaults' ? {} : { collectors: [ONE_COLLECTOR[which]()] }),
+  exporters: [fileExporter({ prefix: join(dir, prefix) })],
   uploadPeriodMs: periodMs,
   logger: 'warn',
 });
+const profiler = makeProfiler(mechanism, 'vigil_');
+// params.offMechanism: what runs in the "off" windows instead of nothing (e.g. 'wall' against
+// 'wall-io' measures the I/O-wait wrappers alone, the sampler running on both sides).
+const offMechanism = params.offMechanism ? String(params.offMechanism) : undefined;
+if (offMechanism && !ONE_COLLECTOR[offMechanism]) throw new Error(`unknown offMechanism ${offMechanism}`);
+const offProfiler = offMechanism ? makeProfiler(offMechanism, 'vigil_off_') : undefined;
 const collectors = profiler.collectors?.map((c) => c.name) ?? [];
 await measureWindow(windowMs); // warm-up: JIT, heap sizing
 const windows = [];
@@ -127,8 +133,12 @@ let switchMs = 0;
 let on = false;
 for (const wantOn of order) {
   const s = performance.now();
-  if (wantOn && !on) profiler.start({ stopOnExit: false, profileChildren: false });
+  if (wantOn && !on) {
+    if (offProfiler && windows.length > 0) await offProfiler.stop({ flush: true });
+    profiler.start({ stopOnExit: false, profileChildren: false });
+  }
   if (!wantOn && on) await profiler.stop({ flush: true });
+  if (!wantOn && offProfiler && (on || windows.length === 0)) offProfiler.start({ stopOnExit: false, profileChildren: false });
   if (wantOn !== on) {
     switchMs += performance.now() - s;
     await measureWindow(settleMs);
@@ -137,6 +147,7 @@ for (const wantOn of order) {
   windows.push({ on, ...(await measureWindow(windowMs)) });
 }
 if (on) await profiler.stop({ flush: true });
+else if (offProfiler) await offProfiler.stop({ flush: true });
 if (loader) loader.stdin.end();
 server?.closeAllConnections?.();
 server?.close();
