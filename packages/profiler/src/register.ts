@@ -22,7 +22,8 @@ function register(): void {
   if (!isMainThread && parentPort === null) return;
   if (typeof __dirname !== 'string') throw new Error('register was bundled into the app; preload @vigil/profiler/register from node_modules instead');
   const runtime = createRequire(__filename!)(`${__dirname}/register-runtime.js`) as typeof import('./register-runtime');
-  runtime.startFromEnvironment();
+  // This file's ES module build (register.mjs) is what `--import` loads.
+  runtime.startFromEnvironment({ preloadedWithImport: __filename!.endsWith('.mjs') });
 }
 
 try {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const distRegister = join(__dirname, '..', 'dist', 'register.js');
+const distRegisterEsm = join(__dirname, '..', 'dist', 'register.mjs');
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -15,11 +16,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `app` (a CommonJS file written to `dir`) under the preload; returns the loaded module paths and the hooks flag. */
-function loadedBy(env: Record<string, string>, dir = mkdtempSync(join(tmpdir(), 'vigil-lazy-'))) {
+function loadedBy(env: Record<string, string>, dir = mkdtempSync(join(tmpdir(), 'vigil-lazy-')), preload = ['--require', distRegister]) {
   const app = join(dir, 'app.cjs');
   writeFileSync(app, `process.stdout.write(JSON.stringify({ modules: Object.keys(require.cache), esmHooks: globalThis[Symbol.for('vigil.lock.esm-hooks.v1')] === true }));`);
   const out = mkdtempSync(join(tmpdir(), 'vigil-lazy-out-'));
-  const run = spawnSync(process.execPath, ['--require', distRegister, app], {
+  const run = spawnSync(process.execPath, [...preload, app], {
     encoding: 'utf8', cwd: dir, timeout: 60_000,
     env: cleanEnv({ DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: `${out}/`, ...env }),
   });
@@ -50,12 +51,15 @@ describe('the preload loads only what is switched on', () => {
     expect(run.has('protobufjs')).toBe(false);
   });
 
-  test('lock ESM hooks: off for an app without lock libraries, on where async-mutex is installed', () => {
-    expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }).esmHooks).toBe(false);
+  test('lock ESM hooks: only through --import, and only where a lock library is installed', () => {
+    const withImport = ['--import', distRegisterEsm];
+    expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, undefined, withImport).esmHooks).toBe(false);
     // This package's own folder has async-mutex in node_modules, as an app using it would.
     const appDir = mkdtempSync(join(__dirname, '..', 'node_modules', '.vigil-lazy-'));
     try {
-      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir).esmHooks).toBe(true);
+      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir, withImport).esmHooks).toBe(true);
+      // --require is the CommonJS route: lock libraries are instrumented through require, no hook thread.
+      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir).esmHooks).toBe(false);
     } finally {
       rmSync(appDir, { recursive: true, force: true });
     }

@@ -99,10 +99,10 @@ describe('@vigil/profiler/register (built package, real processes)', () => {
   // A real load failure: a preload makes every require (and import) of @datadog/pprof throw, as a
   // missing prebuilt binary does; every dimension is on (no DD_PROFILING_PROFILERS), as a new user runs it.
   test.each([
-    ['--require', distRegister, 'break-native-addon.cjs'],
-    ['--import', distRegisterEsm, 'break-native-addon.mjs'],
-  ])('a native addon that cannot load (%s): the app runs, one line names the cause, lock and the exporter still work', (flag, register, breaker) => {
-    const run = runApp([flag, fixture(breaker), flag, register, fixture('app.mjs')], { VIGIL_LOCK_CAPTURE_PCT: '100' });
+    ['--require', distRegister, 'break-native-addon.cjs', 'lock-app.cjs'],
+    ['--import', distRegisterEsm, 'break-native-addon.mjs', 'app.mjs'],
+  ])('a native addon that cannot load (%s): the app runs, one line names the cause, lock and the exporter still work', (flag, register, breaker, app) => {
+    const run = runApp([flag, fixture(breaker), flag, register, fixture(app)], { VIGIL_LOCK_CAPTURE_PCT: '100' });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/native addon @datadog\/pprof cannot load here \(No native build was found .*\); CPU, wall and heap profiling are off/);
