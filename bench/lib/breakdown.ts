@@ -209,49 +209,57 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   const md: string[] = [];
   md.push(`# Vigil cost breakdown (${o.quick ? 'quick' : 'full'} run)`, '');
   md.push(`Made by \`pnpm bench --breakdown${o.quick ? ' --quick' : ''}\` on Node ${process.version}, ${new Date(startedAt).toISOString()}, in ${((Date.now() - startedAt) / 60000).toFixed(1)} min. Intervals are bootstrap 95 % intervals of the median over pairs or rounds.`);
-  md.push('', '## CPU per unit of work, on / off windows in one process', '');
-  md.push(`${o.windowPairs} pairs of ${o.windowMs} ms windows per row (off,on,on,off,...); period ${o.periodSeconds} s (a production period is 60 s, so per-period costs weigh ${60 / o.periodSeconds}x more here). Mixed: hashing, JSON, sorting, allocation, then a stat, a read, a timer and a mutex per 20 units. HTTP: this process serves ~1 ms-of-work JSON requests, ${o.http.connections} keep-alive connections from an unprofiled child process; unit = one request.`);
-  md.push('', markdownTable(
-    ['mechanism switched on', ...WINDOW_WORK.map((w) => `${w}: CPU per unit`), ...WINDOW_WORK.map((w) => `${w}: start+stop ms`)],
-    WINDOW_MECHANISMS.map((m) => [
-      MECHANISM_LABELS[m],
-      ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? formatRatio(c.cpuPerUnit) : 'failed'; }),
-      ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? c.switchMsPerCycle.toFixed(0) : 'n/a'; }),
-    ]),
-  ));
+  if (o.parts.includes('windows')) {
+    md.push('', '## CPU per unit of work, on / off windows in one process', '');
+    md.push(`${o.windowPairs} pairs of ${o.windowMs} ms windows per row (off,on,on,off,...); period ${o.periodSeconds} s (a production period is 60 s, so per-period costs weigh ${60 / o.periodSeconds}x more here). Mixed: hashing, JSON, sorting, allocation, then a stat, a read, a timer and a mutex per 20 units. HTTP: this process serves the http workload's JSON requests (hashing, then a 1 ms downstream wait), ${o.http.connections} keep-alive connections from an unprofiled child process; unit = one request.`);
+    md.push('', markdownTable(
+      ['mechanism switched on', ...WINDOW_WORK.map((w) => `${w}: CPU per unit`), ...WINDOW_WORK.map((w) => `${w}: start+stop ms`)],
+      WINDOW_MECHANISMS.map((m) => [
+        MECHANISM_LABELS[m],
+        ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? formatRatio(c.cpuPerUnit) : 'failed'; }),
+        ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? c.switchMsPerCycle.toFixed(0) : 'n/a'; }),
+      ]),
+    ));
+  }
   const base = startup.get('none')!;
-  md.push('', '## Start-up and memory of the preload (`node <preload> -e 0`)', '');
-  md.push(`${o.startupRounds} interleaved rounds; time is spawn to exit (the exit flush included); differences are paired with the no-preload run of the same round.`);
-  md.push('', markdownTable(['preload', 'time ms (median)', 'time vs none', 'peak RSS MB', 'RSS vs none'], configs.map((c) => {
-    const runs = startup.get(c.id)!;
-    const ms = runs.map((r) => r?.ms);
-    const rss = runs.map((r) => r?.rssMB);
-    return [
-      c.label,
-      median(ms.filter((x): x is number => x !== undefined)).toFixed(0),
-      c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(ms, base.map((r) => r?.ms)), 'ms'),
-      median(rss.filter((x): x is number => x !== undefined)).toFixed(1),
-      c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(rss, base.map((r) => r?.rssMB)), 'MB'),
-    ];
-  })));
+  if (o.parts.includes('startup')) {
+    md.push('', '## Start-up and memory of the preload (`node <preload> -e 0`)', '');
+    md.push(`${o.startupRounds} interleaved rounds; time is spawn to exit (the exit flush included); differences are paired with the no-preload run of the same round.`);
+    md.push('', markdownTable(['preload', 'time ms (median)', 'time vs none', 'peak RSS MB', 'RSS vs none'], configs.map((c) => {
+      const runs = startup.get(c.id)!;
+      const ms = runs.map((r) => r?.ms);
+      const rss = runs.map((r) => r?.rssMB);
+      return [
+        c.label,
+        median(ms.filter((x): x is number => x !== undefined)).toFixed(0),
+        c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(ms, base.map((r) => r?.ms)), 'ms'),
+        median(rss.filter((x): x is number => x !== undefined)).toFixed(1),
+        c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(rss, base.map((r) => r?.rssMB)), 'MB'),
+      ];
+    })));
+  }
   const httpBase = http.get('none')!;
-  md.push('', '## Peak RSS of the HTTP service (whole process, exit flush included)', '');
-  md.push(`${o.httpRounds} interleaved rounds of ${o.http.requests} requests, ${o.http.connections} connections, profile period ${o.periodSeconds} s.`);
-  md.push('', markdownTable(['configuration', 'peak RSS MB (median)', 'vs no profiler'], HTTP_CONFIGS.map((id) => {
-    const v = http.get(id)!;
-    return [CONFIGS[id].label, median(v.filter((x): x is number => x !== undefined)).toFixed(1), id === 'none' ? '(baseline)' : formatDelta(pairedDifference(v, httpBase), 'MB')];
-  })));
+  if (o.parts.includes('http')) {
+    md.push('', '## Peak RSS of the HTTP service (whole process, exit flush included)', '');
+    md.push(`${o.httpRounds} interleaved rounds of ${o.http.requests} requests, ${o.http.connections} connections, profile period ${o.periodSeconds} s.`);
+    md.push('', markdownTable(['configuration', 'peak RSS MB (median)', 'vs no profiler'], HTTP_CONFIGS.map((id) => {
+      const v = http.get(id)!;
+      return [CONFIGS[id].label, median(v.filter((x): x is number => x !== undefined)).toFixed(1), id === 'none' ? '(baseline)' : formatDelta(pairedDifference(v, httpBase), 'MB')];
+    })));
+  }
   const ioDelta = pairedDifference(ioNs.on, ioNs.off);
-  md.push('', '## Direct timings', '');
-  md.push(markdownTable(['mechanism', 'cost'], [
-    ['I/O-wait wrappers, per fs.stat callback (+ a timer every 10 calls): CPU with wrappers minus without', `${formatDelta({ median: ioDelta.median / 1000, low: ioDelta.low / 1000, high: ioDelta.high / 1000 }, 'us')} per call (${ioNs.off.length} alternating rounds; without: ${(median(ioNs.off) / 1000).toFixed(1)} us ±${(relativeSpread(ioNs.off) * 100).toFixed(0)} %)`],
-    ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
-    ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
-    ['V8 sampler start (native binding alone, CPU time and contexts on)', `${Number(mech?.extra.samplerStartMs).toFixed(1)} ms`],
-    ['V8 sampler stop-and-restart that ends each period: main thread blocked / main thread CPU', (() => { const r = (mech?.extra.restarts ?? []) as { elapsedMs: number; cpuMs: number }[]; return `${median(r.map((x) => x.elapsedMs)).toFixed(1)} ms / ${median(r.map((x) => x.cpuMs)).toFixed(2)} ms (median of ${r.length})`; })()],
-    ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech?.extra.startMs).toFixed(0)} ms`],
-    ['stop({ flush: true }) of the default profiler', `${Number(mech?.extra.stopMs).toFixed(0)} ms`],
-  ]));
+  if (o.parts.includes('direct')) {
+    md.push('', '## Direct timings', '');
+    md.push(markdownTable(['mechanism', 'cost'], [
+      ['I/O-wait wrappers, per fs.stat callback (+ a timer every 10 calls): CPU with wrappers minus without', `${formatDelta({ median: ioDelta.median / 1000, low: ioDelta.low / 1000, high: ioDelta.high / 1000 }, 'us')} per call (${ioNs.off.length} alternating rounds; without: ${(median(ioNs.off) / 1000).toFixed(1)} us ±${(relativeSpread(ioNs.off) * 100).toFixed(0)} %)`],
+      ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
+      ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
+      ['V8 sampler start (native binding alone, CPU time and contexts on)', `${Number(mech?.extra.samplerStartMs).toFixed(1)} ms`],
+      ['V8 sampler stop-and-restart that ends each period: main thread blocked / main thread CPU', (() => { const r = (mech?.extra.restarts ?? []) as { elapsedMs: number; cpuMs: number }[]; return `${median(r.map((x) => x.elapsedMs)).toFixed(1)} ms / ${median(r.map((x) => x.cpuMs)).toFixed(2)} ms (median of ${r.length})`; })()],
+      ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech?.extra.startMs).toFixed(0)} ms`],
+      ['stop({ flush: true }) of the default profiler', `${Number(mech?.extra.stopMs).toFixed(0)} ms`],
+    ]));
+  }
   const markdown = md.join('\n');
   return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts } };
 }
