@@ -37,7 +37,7 @@ export interface BreakdownOptions {
 
 export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
-export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock'] as const;
+export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock', 'tracing'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
 
 const MECHANISM_LABELS: Record<string, string> = {
@@ -48,6 +48,7 @@ const MECHANISM_LABELS: Record<string, string> = {
   'io-wait': 'I/O-wait wrappers alone (wall with I/O wait against wall without)',
   heap: 'heap alone (V8 sampling heap profiler, GC events)',
   lock: 'lock alone (lock library hooks)',
+  tracing: 'span correlation alone, no tracer loaded (the tracer poll; not in the defaults)',
 };
 
 export interface WindowCell {
@@ -117,8 +118,8 @@ function startupConfigs(dir: string): StartupConfig[] {
   mkdirSync(emptyApp, { recursive: true });
   return [
     ...rows.map((r) => ({ ...r, cwd: emptyApp })),
-    // The bench folder has async-mutex installed: the lock ESM hooks are registered there.
-    { id: 'defaults-lock-lib', label: 'register defaults, app with async-mutex installed', nodeArgs: ['--require', register], env: on(), cwd: join(__dirname, '..') },
+    // The bench folder has async-mutex installed: through --import, the lock ESM hooks are registered there.
+    { id: 'defaults-lock-lib', label: 'register defaults through --import, app with async-mutex installed (lock ESM hooks)', nodeArgs: ['--import', register.replace(/\.js$/, '.mjs')], env: on(), cwd: join(__dirname, '..') },
   ];
 }
 

@@ -6,7 +6,7 @@
 //   'defaults'  - `new Profiler()` from the built @vigil/profiler with nothing set but the exporter:
 //                 exactly the collectors and options `@vigil/profiler/register` runs by default;
 //   'cpu', 'wall' (no I/O wait), 'wall-io' (I/O wait alone, through a wall collector), 'heap',
-//   'lock'      - one collector alone, for the cost breakdown.
+//   'lock', 'tracing' - one collector alone, for the cost breakdown.
 // params.work: 'mixed' (hashing, JSON, sorting, allocation, fs, timers and a mutex per batch) or
 // 'http' (this process serves ~1 ms-of-work JSON requests; an unprofiled child process loads it).
 import { spawn } from 'node:child_process';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { Profiler, cpu, fileExporter, heap, lock, wall } from '@vigil/profiler';
+import { Profiler, cpu, fileExporter, heap, lock, tracingCorrelation, wall } from '@vigil/profiler';
 import { holdRealisticHeap, params, report } from './harness.mjs';
 
 const windowMs = Number(params.windowMs ?? 2000);
@@ -40,6 +40,8 @@ const ONE_COLLECTOR = {
   'wall-io': () => wall({ ioWait: true }),
   heap: () => heap(),
   lock: () => lock(),
+  // No tracer is loaded: what remains is the poll that looks for one, and the span-labels hooks.
+  tracing: () => tracingCorrelation(),
 };
 if (mechanism !== 'defaults' && !ONE_COLLECTOR[mechanism]) throw new Error(`unknown mechanism ${mechanism}`);
 
