@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CONFIGS, type BenchConfig } from './configs';
@@ -152,6 +152,7 @@ const HTTP_CONFIGS = ['none', 'vigil-disabled', 'vigil-cpu', 'vigil-wall', 'vigi
 
 export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: string; json: unknown }> {
   const startedAt = Date.now();
+  const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(' ');
   // 1. Windows.
   const cells: WindowCell[] = [];
   for (const work of o.parts.includes('windows') ? WINDOW_WORK : []) {
@@ -209,7 +210,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   // Report.
   const md: string[] = [];
   md.push(`# Vigil cost breakdown (${o.quick ? 'quick' : 'full'} run)`, '');
-  md.push(`Made by \`pnpm bench --breakdown${o.quick ? ' --quick' : ''}\` on Node ${process.version}, ${new Date(startedAt).toISOString()}, in ${((Date.now() - startedAt) / 60000).toFixed(1)} min. Intervals are bootstrap 95 % intervals of the median over pairs or rounds.`);
+  md.push(`Made by \`pnpm bench --breakdown${o.quick ? ' --quick' : ''}\` on Node ${process.version}, ${new Date(startedAt).toISOString()}, in ${((Date.now() - startedAt) / 60000).toFixed(1)} min, load average ${loadAtStart} at the start and ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end (2 cores here: above 2, neighbours compete for the CPU). Intervals are bootstrap 95 % intervals of the median over pairs or rounds.`);
   if (o.parts.includes('windows')) {
     md.push('', '## CPU per unit of work, on / off windows in one process', '');
     md.push(`${o.windowPairs} pairs of ${o.windowMs} ms windows per row (off,on,on,off,...); period ${o.periodSeconds} s (a production period is 60 s, so per-period costs weigh ${60 / o.periodSeconds}x more here). Mixed: hashing, JSON, sorting, allocation, then a stat, a read, a timer and a mutex per 20 units. HTTP: this process serves the http workload's JSON requests (hashing, then a 1 ms downstream wait), ${o.http.connections} keep-alive connections from an unprofiled child process; unit = one request.`);
