@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { runAccuracy, summariseAccuracy, type AccuracyRow } from './lib/accuracy';
+import { BREAKDOWN_PARTS, runBreakdown, runWindows, type WindowCell } from './lib/breakdown';
 import { CONFIGS, NODE_MAJOR, peerVersions } from './lib/configs';
 import { PyroscopeSink } from './lib/pyroscope-sink';
 import { runOnce, type RunResult } from './lib/runner';
@@ -15,7 +16,9 @@ import { formatDelta, formatRatio, formatValue, markdownTable } from './lib/tabl
 const ALL_WORKLOADS = ['cpu', 'alloc', 'io', 'http', 'lock'];
 const ALL_CONFIGS = ['none', 'none-aa', 'vigil-default', 'vigil-all', 'dd-trace', 'pyroscope'];
 /** Selectable with --configs, not run by default: one Vigil collector at a time. */
-const EXTRA_CONFIGS = ['vigil-cpu', 'vigil-wall', 'vigil-heap'];
+const EXTRA_CONFIGS = ['vigil-disabled', 'vigil-cpu', 'vigil-wall', 'vigil-heap', 'vigil-lock'];
+/** The work the on/off windows measure the register defaults on. */
+const WINDOW_WORK = ['mixed', 'http'];
 
 interface Options {
   quick: boolean;
@@ -32,6 +35,10 @@ interface Options {
   windows: boolean;
   windowMs: number;
   windowPairs: number;
+  breakdown: boolean;
+  parts: string[];
+  startupRounds: number;
+  httpRounds: number;
   out: string;
   name: string;
 }
@@ -63,7 +70,9 @@ function parseArgs(argv: string[]): Options {
   const help = argv.includes('--help') || argv.includes('-h');
   if (help) {
     console.log(`usage: pnpm bench [--quick] [--rounds N] [--workloads ${ALL_WORKLOADS.join(',')}] [--configs ${ALL_CONFIGS.join(',')}]
-       [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-ms MS] [--window-pairs N] [--out DIR]`);
+       [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-ms MS] [--window-pairs N] [--out DIR]
+       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--startup-rounds N] [--http-rounds N] [--requests N]
+         the cost of each mechanism on its own: writes results/cost-breakdown.{md,json} (quick: cost-breakdown-quick)`);
     process.exit(0);
   }
   let configs = list('--configs', [...ALL_CONFIGS, ...EXTRA_CONFIGS], ALL_CONFIGS);
@@ -82,10 +91,14 @@ function parseArgs(argv: string[]): Options {
     accuracyDurationMs: number('--accuracy-ms', quick ? 2500 : 4000),
     overhead: !argv.includes('--no-overhead'),
     windows: !argv.includes('--no-windows'),
-    windowMs: number('--window-ms', quick ? 1000 : 2000),
-    windowPairs: Math.round(number('--window-pairs', quick ? 6 : 20)),
+    windowMs: number('--window-ms', argv.includes('--breakdown') ? (quick ? 500 : 1000) : quick ? 1000 : 2000),
+    windowPairs: Math.round(number('--window-pairs', argv.includes('--breakdown') ? (quick ? 3 : 8) : quick ? 6 : 20)),
+    breakdown: argv.includes('--breakdown'),
+    parts: list('--parts', [...BREAKDOWN_PARTS]),
+    startupRounds: Math.round(number('--startup-rounds', quick ? 5 : 15)),
+    httpRounds: Math.round(number('--http-rounds', quick ? 1 : 3)),
     out: value('--out') ?? join(__dirname, 'results'),
-    name: value('--name') ?? (quick ? 'quick' : 'latest'),
+    name: value('--name') ?? (argv.includes('--breakdown') ? (quick ? 'cost-breakdown-quick' : 'cost-breakdown') : quick ? 'quick' : 'latest'),
   };
 }
 
@@ -166,61 +179,23 @@ function verdicts(summaries: Record<string, ConfigSummary[]>): string[] {
   const judge = (ok: boolean, n: number, fail = 'NOT SHOWN') => (n < 3 ? 'TOO FEW ROUNDS' : ok ? 'PASS' : fail);
   for (const [workload, rows] of Object.entries(summaries)) {
     const vigil = get(workload, 'vigil-default');
-    const dd = get(workload, 'dd-trace');
+    const pyroscope = get(workload, 'pyroscope');
     const aa = get(workload, 'none-aa');
     if (!vigil?.ratios.cpuMs) continue;
     const cpu = vigil.ratios.cpuMs;
     lines.push(`- ${workload}: Vigil defaults CPU ${pct(cpu.median)} [${pct(cpu.low)}, ${pct(cpu.high)}]: ${judge(cpu.high < 1.01, cpu.n)} (under 1 % needs the upper end under +1 %; A/A noise floor ${aa?.ratios.cpuMs ? formatRatio(aa.ratios.cpuMs) : 'n/a'})`);
-    if (vigil.rssDeltaMB) lines.push(`  - peak RSS ${formatDelta(vigil.rssDeltaMB, 'MB')}: ${judge(vigil.rssDeltaMB.median < 15, vigil.rssDeltaMB.n, 'FAIL')} (target under +15 MB, median)`);
-    if (dd?.ratios.cpuMs) {
-      const ddOver = dd.ratios.cpuMs.median - 1;
-      const vOver = cpu.median - 1;
-      lines.push(`  - vs dd-trace's profiler CPU ${pct(dd.ratios.cpuMs.median)}: Vigil ${ddOver > 0 ? `${((Math.max(vOver, 0) / ddOver) * 100).toFixed(0)} % of it` : 'n/a (dd-trace shows no overhead here)'}: ${judge(ddOver > 0 && vOver <= ddOver / 4, cpu.n)} (target at most a quarter, medians)`);
+    if (workload === 'http' && vigil.rssDeltaMB) lines.push(`  - peak RSS ${formatDelta(vigil.rssDeltaMB, 'MB')}: ${judge(vigil.rssDeltaMB.median <= 15, vigil.rssDeltaMB.n, 'FAIL')} (target at most +15 MB on the HTTP service, median)`);
+    if (pyroscope?.ratios.cpuMs) {
+      const p = pyroscope.ratios.cpuMs;
+      lines.push(`  - vs @pyroscope/nodejs CPU ${pct(p.median)} in the same run: ${judge(cpu.median <= p.median, cpu.n, 'COSTLIER')} (target: no costlier, medians)`);
     }
-    if (workload === 'http' && vigil.ratios.throughput && vigil.ratios.p99Ms) {
-      const t = vigil.ratios.throughput;
+    if (workload === 'http' && vigil.ratios.p99Ms) {
       const p = vigil.ratios.p99Ms;
-      lines.push(`  - throughput ${pct(t.median)} [${pct(t.low)}, ${pct(t.high)}]: ${judge(t.low > 0.99, t.n)} (under 1 % loss at the interval's end); p99 ${pct(p.median)} [${pct(p.low)}, ${pct(p.high)}]: ${judge(p.high < 1.02, p.n)} (within 2 %)`);
+      lines.push(`  - p99 ${pct(p.median)} [${pct(p.low)}, ${pct(p.high)}]: ${judge(p.high < 1.05, p.n)} (within 5 % at the interval's upper end)`);
     }
     void rows;
   }
   return lines;
-}
-
-interface WindowResult {
-  pairs: number;
-  windowMs: number;
-  throughputRatio: PairedRatio;
-  cpuPerUnitRatio: PairedRatio;
-  switchMs: number;
-  profiles: number;
-  valid: boolean;
-}
-
-function analyseWindows(extra: Record<string, unknown>, windowMs: number): WindowResult {
-  const windows = extra.windows as { on: boolean; units: number; elapsedMs: number; cpuMs: number }[];
-  const onRate: number[] = [];
-  const offRate: number[] = [];
-  const onCpu: number[] = [];
-  const offCpu: number[] = [];
-  for (let i = 0; i + 1 < windows.length; i += 2) {
-    const [a, b] = [windows[i], windows[i + 1]];
-    const on = a.on ? a : b;
-    const off = a.on ? b : a;
-    onRate.push(on.units / on.elapsedMs);
-    offRate.push(off.units / off.elapsedMs);
-    onCpu.push(on.cpuMs / on.units);
-    offCpu.push(off.cpuMs / off.units);
-  }
-  return {
-    pairs: onRate.length,
-    windowMs,
-    throughputRatio: pairedRatio(onRate, offRate),
-    cpuPerUnitRatio: pairedRatio(onCpu, offCpu),
-    switchMs: Number(extra.switchMs),
-    profiles: Number(extra.profiles),
-    valid: Number(extra.profiles) > 0,
-  };
 }
 
 function accuracyTable(rows: AccuracyRow[]): string {
@@ -257,12 +232,26 @@ async function main(): Promise<void> {
   };
   const versions = { node: process.version, ...peerVersions() };
   const log = (line: string) => console.log(line);
-  log(`Vigil bench (${options.quick ? 'quick' : 'full'}): ${options.rounds} rounds x ${options.workloads.length} workloads x ${options.configs.length} configurations, scale ${options.scale}, period ${options.periodSeconds} s`);
+  if (options.breakdown) log(`Vigil cost breakdown (${options.quick ? 'quick' : 'full'}): parts ${options.parts.join(', ')}; windows ${options.windowPairs} pairs of ${options.windowMs} ms; ${options.startupRounds} start-up rounds; ${options.httpRounds} HTTP rounds of ${options.http.requests} requests`);
+  else log(`Vigil bench (${options.quick ? 'quick' : 'full'}): ${options.rounds} rounds x ${options.workloads.length} workloads x ${options.configs.length} configurations, scale ${options.scale}, period ${options.periodSeconds} s`);
   log(`machine: ${machine.cpu} x${machine.cores}, ${machine.memoryGB} GB, load ${machine.loadAverageAtStart.join(' ')}; ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (machine.loadAverageAtStart[0] > machine.cores * 1.25) log(`WARNING: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: the machine is busy, expect wide intervals`);
 
   const sink = new PyroscopeSink();
   await sink.start();
+  if (options.breakdown) {
+    try {
+      const { markdown, json } = await runBreakdown({ ...options, sink, log });
+      console.log(`\n${markdown}`);
+      mkdirSync(options.out, { recursive: true });
+      writeFileSync(join(options.out, `${options.name}.md`), `${markdown}\n`);
+      writeFileSync(join(options.out, `${options.name}.json`), `${JSON.stringify({ machine, versions, ...(json as object) }, null, 2)}\n`);
+      log(`\nwritten: ${join(options.out, `${options.name}.md`)} and .json`);
+    } finally {
+      await sink.stop();
+    }
+    return;
+  }
   const results = new Map<string, Map<string, (RunResult | undefined)[]>>();
   const problems = new Map<string, Map<string, string[]>>();
   const invalid = new Map<string, Map<string, number>>();
@@ -305,22 +294,17 @@ async function main(): Promise<void> {
       }
     }
 
-    let windows: WindowResult | undefined;
-    let windowsError: string | undefined;
+    const windows: WindowCell[] = [];
+    const windowsErrors: string[] = [];
     if (options.windows) {
-      log(`on/off windows: ${options.windowPairs} pairs of ${options.windowMs} ms in one process`);
-      try {
-        const r = await runOnce(CONFIGS.none, 'windows', {
-          periodSeconds: options.periodSeconds,
-          params: { windowMs: options.windowMs, pairs: options.windowPairs, periodMs: options.periodSeconds * 1000 },
-          sink,
-          http: options.http,
-          timeoutMs: options.windowMs * options.windowPairs * 2 + 120_000,
-        });
-        windows = analyseWindows(r.extra, options.windowMs);
-      } catch (error) {
-        windowsError = (error as Error).message;
-        log(`  windows failed: ${windowsError}`);
+      log(`on/off windows: ${options.windowPairs} pairs of ${options.windowMs} ms in one process, register defaults, on ${WINDOW_WORK.join(' and ')} work`);
+      for (const work of WINDOW_WORK) {
+        try {
+          windows.push(await runWindows('defaults', work, { ...options, sink }));
+        } catch (error) {
+          windowsErrors.push(`${work}: ${(error as Error).message}`);
+          log(`  windows ${work} failed: ${(error as Error).message}`);
+        }
       }
     }
 
@@ -351,18 +335,15 @@ async function main(): Promise<void> {
     }
     if (options.windows) {
       md.push('', '## Vigil on/off windows (one process)', '');
-      if (windows) {
-        md.push(`${windows.pairs} pairs of ${windows.windowMs} ms windows (order off,on,on,off,...), Vigil defaults (cpu, wall, heap) started and stopped with \`new Profiler\` from the built \`vigil\` package; ${windows.profiles} profiles written (${windows.valid ? 'verified' : 'NONE: INVALID'}); start/stop with flush took ${windows.switchMs.toFixed(0)} ms in total, outside the windows.`);
-        md.push('', markdownTable(['measure', 'on / off [95% CI]'], [['work per second', formatRatio(windows.throughputRatio)], ['CPU per unit of work', formatRatio(windows.cpuPerUnitRatio)]]));
-      } else {
-        md.push(`failed: ${windowsError}`);
-      }
+      md.push(`${options.windowPairs} pairs of ${options.windowMs} ms windows per work (order off,on,on,off,...); Vigil as \`@vigil/profiler/register\` runs it with nothing set (cpu, wall with I/O wait, heap, lock: \`new Profiler()\` from the built package with only the exporter given), started and stopped between windows. Mixed: hashing, JSON, sorting, allocation, a stat, a read, a timer and a mutex per 20 units. HTTP: the service of the http workload, loaded by an unprofiled child process; unit = one request.`);
+      md.push('', markdownTable(['work', 'CPU per unit of work, on / off [95% CI]', 'work per second', 'profiles written', 'start+stop ms per cycle'], windows.map((w) => [w.work, formatRatio(w.cpuPerUnit), formatRatio(w.throughput), `${w.profiles}${w.profiles > 0 ? '' : ' (INVALID)'}`, w.switchMsPerCycle.toFixed(0)])));
+      for (const e of windowsErrors) md.push(`- failed: ${e}`);
     }
     if (options.accuracy) md.push('', '## Accuracy against ground truth', '', accuracyTable(accuracy), '', 'Truth is measured inside each workload (process.cpuUsage / performance.now per function, slices of random length). Peers are compared where they measure the same dimension; "n/a" where they do not.');
     const verdictLines = verdicts(summaries);
-    if (windows) {
-      const t = windows.cpuPerUnitRatio;
-      verdictLines.push(`- on/off windows: Vigil defaults CPU per unit of work ${formatRatio(t)}: ${t.n < 3 ? 'TOO FEW PAIRS' : t.high < 1.01 ? 'PASS' : 'NOT SHOWN'} (under 1 % at the interval's upper end)`);
+    for (const w of windows) {
+      const t = w.cpuPerUnit;
+      verdictLines.push(`- on/off windows, ${w.work}: register defaults CPU per unit of work ${formatRatio(t)}: ${t.n < 3 ? 'TOO FEW PAIRS' : t.high < 1.01 ? 'PASS' : 'NOT SHOWN'} (under 1 % at the interval's upper end)`);
     }
     md.push('', '## Targets (Vigil defaults)', '', ...verdictLines, '');
     const markdown = md.join('\n');

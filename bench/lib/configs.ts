@@ -42,7 +42,12 @@ export interface ProfileCheck {
 
 const vigilRegister = () => requireFromBench.resolve('@vigil/profiler/register');
 
-function vigil(id: string, label: string, profilers: string, ioWait: boolean, extraEnv: Record<string, string> = {}): BenchConfig {
+/**
+ * `@vigil/profiler/register` with `profilerEnv` on top of the bench's common settings (the file exporter, the
+ * shortened period, a service name). With no `profilerEnv` it runs exactly what a user gets with
+ * nothing else set.
+ */
+function vigil(id: string, label: string, profilerEnv: Record<string, string> = {}, enabled = true): BenchConfig {
   return {
     id,
     label,
@@ -50,15 +55,12 @@ function vigil(id: string, label: string, profilers: string, ioWait: boolean, ex
     launch: (run) => ({
       nodeArgs: ['--require', vigilRegister()],
       env: {
-        DD_PROFILING_ENABLED: 'true',
-        DD_PROFILING_PROFILERS: profilers,
+        DD_PROFILING_ENABLED: String(enabled),
         DD_PROFILING_EXPORTERS: 'file',
         DD_PROFILING_OUTPUT_PPROF: join(run.dir, 'vigil_'),
         DD_PROFILING_UPLOAD_PERIOD: String(run.periodSeconds),
         DD_SERVICE: 'vigil-bench',
-        VIGIL_IO_WAIT_ENABLED: String(ioWait),
-        VIGIL_PROFILE_CHILDREN: 'false',
-        ...extraEnv,
+        ...profilerEnv,
       },
     }),
   };
@@ -68,15 +70,19 @@ function vigil(id: string, label: string, profilers: string, ioWait: boolean, ex
 export const CONFIGS: Record<string, BenchConfig> = {
   none: { id: 'none', label: 'no profiler', family: 'none', launch: () => ({ nodeArgs: [], env: {} }) },
   'none-aa': { id: 'none-aa', label: 'no profiler (A/A control)', family: 'none', launch: () => ({ nodeArgs: [], env: {} }) },
-  'vigil-default': vigil('vigil-default', 'Vigil defaults (cpu+wall+heap, 99 Hz)', 'cpu,wall,heap', false),
-  'vigil-all': vigil('vigil-all', 'Vigil all (+I/O wait, lock, tracing)', 'cpu,wall,heap,lock,tracing', true),
-  // One collector at a time, to find which one costs what (select with --configs).
-  'vigil-cpu': vigil('vigil-cpu', 'Vigil cpu only', 'cpu', false),
-  'vigil-wall': vigil('vigil-wall', 'Vigil wall only (no I/O wait)', 'wall', false),
-  'vigil-heap': vigil('vigil-heap', 'Vigil heap only', 'heap', false),
+  // Exactly `node --require @vigil/profiler/register` with nothing set (but the exporter and period).
+  'vigil-default': vigil('vigil-default', 'Vigil register defaults (nothing set)'),
+  'vigil-all': vigil('vigil-all', 'Vigil all (cpu, wall + I/O wait, heap, lock, tracing)', { DD_PROFILING_PROFILERS: 'cpu,wall,heap,lock,tracing', VIGIL_IO_WAIT_ENABLED: 'true' }),
+  // The preload switched off: what a disabled install costs (no profiles: not checked).
+  'vigil-disabled': { ...vigil('vigil-disabled', 'Vigil register, DD_PROFILING_ENABLED=false', {}, false), family: 'none' },
+  // One collector at a time, to find which one costs what (select with --configs; --breakdown runs them).
+  'vigil-cpu': vigil('vigil-cpu', 'Vigil cpu only', { DD_PROFILING_PROFILERS: 'cpu' }),
+  'vigil-wall': vigil('vigil-wall', 'Vigil wall only (I/O wait at its default)', { DD_PROFILING_PROFILERS: 'wall' }),
+  'vigil-heap': vigil('vigil-heap', 'Vigil heap only', { DD_PROFILING_PROFILERS: 'heap' }),
+  'vigil-lock': vigil('vigil-lock', 'Vigil lock only', { DD_PROFILING_PROFILERS: 'lock' }),
   // Accuracy only: the lock collector captures 0.1 % of acquisitions by default, which leaves a
   // few-second test with one or two samples; this row checks the estimator with every event captured.
-  'vigil-all-lock100': vigil('vigil-all-lock100', 'Vigil all, lock capture 100 %', 'cpu,wall,heap,lock,tracing', true, { VIGIL_LOCK_CAPTURE_PCT: '100' }),
+  'vigil-all-lock100': vigil('vigil-all-lock100', 'Vigil all, lock capture 100 %', { DD_PROFILING_PROFILERS: 'cpu,wall,heap,lock,tracing', VIGIL_IO_WAIT_ENABLED: 'true', VIGIL_LOCK_CAPTURE_PCT: '100' }),
   'dd-trace': {
     id: 'dd-trace',
     label: `dd-trace profiler (${DD_TRACE_PACKAGE === 'dd-trace' ? '5' : '6'}.x, defaults)`,
@@ -145,7 +151,7 @@ export function peerVersions(): Record<string, string> {
   return {
     'dd-trace (used)': `${DD_TRACE_PACKAGE}@${version(DD_TRACE_PACKAGE)}`,
     '@pyroscope/nodejs': version('@pyroscope/nodejs'),
-    vigil: version('vigil'),
+    '@vigil/profiler': version('@vigil/profiler'),
     autocannon: version('autocannon'),
   };
 }

@@ -29,12 +29,43 @@ describe('pnpm bench --quick (smoke)', () => {
       expect(row.medians.cpuMs).toBeGreaterThan(0);
     }
     expect(result.versions.node).toBe(process.version);
-    expect(result.windows.profiles).toBeGreaterThan(0);
+    // On/off windows of the register defaults on both kinds of work, each with profiles written.
+    expect(result.windows.map((w: { work: string }) => w.work)).toEqual(['mixed', 'http']);
+    for (const w of result.windows) expect({ work: w.work, pairs: w.cpuPerUnit.n, wrote: w.profiles > 0 }).toEqual({ work: w.work, pairs: 1, wrote: true });
     // The accuracy table compares Vigil with a peer on the CPU split.
     const cpuSplit = result.accuracy.filter((r: { workload: string }) => r.workload.startsWith('CPU split'));
     expect(cpuSplit.map((r: { config: string }) => r.config).sort()).toEqual(['dd-trace', 'pyroscope', 'vigil-default']);
     const markdown = readFileSync(join(out, 'smoke.md'), 'utf8');
     expect(markdown).toContain('no profiler (A/A control)');
     expect(markdown).toContain('## Accuracy against ground truth');
-  }, 180_000);
+  }, 240_000);
+
+  it('--breakdown measures every mechanism and writes the breakdown tables', async () => {
+    const args = ['--import', 'tsx', 'run.ts', '--breakdown', '--quick', '--parts', 'windows,startup,direct', '--window-pairs', '1', '--window-ms', '200', '--startup-rounds', '1', '--out', out, '--name', 'breakdown-smoke'];
+    const child = spawn(process.execPath, args, { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, tail: code === 0 ? '' : output.slice(-3000) }).toEqual({ code: 0, tail: '' });
+
+    const result = JSON.parse(readFileSync(join(out, 'breakdown-smoke.json'), 'utf8'));
+    // Every mechanism on both kinds of work, each run writing profiles.
+    const cells: { mechanism: string; work: string; profiles: number }[] = result.cells;
+    expect(cells.map((c) => `${c.work}/${c.mechanism}`).sort()).toEqual(
+      ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock', 'tracing'].flatMap((m) => [`mixed/${m}`, `http/${m}`]).sort(),
+    );
+    // Span correlation writes no profile of its own (labels and endpoint counts only).
+    for (const c of cells) {
+      if (c.mechanism !== 'tracing') expect({ cell: `${c.work}/${c.mechanism}`, wrote: c.profiles > 0 }).toEqual({ cell: `${c.work}/${c.mechanism}`, wrote: true });
+    }
+    // Start-up runs of every preload, with a peak RSS each.
+    expect(Object.keys(result.startup).sort()).toEqual(['addon', 'cpu', 'defaults', 'defaults-lock-lib', 'disabled', 'heap', 'lock', 'none', 'wall']);
+    for (const runs of Object.values(result.startup) as { rssMB: number }[][]) expect(runs[0]!.rssMB).toBeGreaterThan(10);
+    // Direct timings: encode + gzip per period and the sampler's restart were measured.
+    expect(result.periods.length).toBeGreaterThan(0);
+    expect(result.restarts.length).toBeGreaterThan(0);
+    const markdown = readFileSync(join(out, 'breakdown-smoke.md'), 'utf8');
+    expect(markdown).toContain('## Start-up and memory of the preload');
+  }, 240_000);
 });

@@ -1,20 +1,53 @@
-// The on/off window method for Vigil: one long process alternates windows with the profiler off
-// and on (order off,on,on,off,... so that slow drifts cancel) and counts the work done in each.
-// Neighbours' load hits both sides of a pair equally, which separate processes cannot promise.
-// Vigil is loaded the way users load it: the built `vigil` package, `new Profiler({...})`.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// The on/off window method: one long process alternates windows with Vigil off and on (order
+// off,on,on,off,... so that slow drifts cancel) and compares the CPU used per unit of work in each
+// pair. Neighbours' load hits both sides of a pair equally, which separate processes cannot promise.
+//
+// params.mechanism picks what is switched on:
+//   'defaults'  - `new Profiler()` from the built @vigil/profiler with nothing set but the exporter:
+//                 exactly the collectors and options `@vigil/profiler/register` runs by default;
+//   'cpu', 'wall' (no I/O wait), 'wall-io' (I/O wait alone, through a wall collector), 'heap',
+//   'lock', 'tracing' - one collector alone, for the cost breakdown.
+// params.work: 'mixed' (hashing, JSON, sorting, allocation, fs, timers and a mutex per batch) or
+// 'http' (this process serves ~1 ms-of-work JSON requests; an unprofiled child process loads it).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Profiler, cpu, fileExporter, heap, wall } from '@vigil/profiler';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { Profiler, cpu, fileExporter, heap, lock, tracingCorrelation, wall } from '@vigil/profiler';
 import { holdRealisticHeap, params, report } from './harness.mjs';
 
 const windowMs = Number(params.windowMs ?? 2000);
 const pairs = Number(params.pairs ?? 10);
 const periodMs = Number(params.periodMs ?? 5000);
+const mechanism = String(params.mechanism ?? 'defaults');
+const work = String(params.work ?? 'mixed');
+// Work done after each switch and not counted: the steady state is what a long-running app pays;
+// start and stop costs (the sampler's code logging, hooks) are reported apart, as switchMs.
+const settleMs = Number(params.settleMs ?? 250);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-windows-'));
+const dataFile = join(dir, 'data.json');
+writeFileSync(dataFile, JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i, s: `v${i}` }))));
+
+const ONE_COLLECTOR = {
+  cpu: () => cpu(),
+  wall: () => wall({ ioWait: false }),
+  'wall-io': () => wall({ ioWait: true }),
+  heap: () => heap(),
+  lock: () => lock(),
+  // No tracer is loaded: what remains is the poll that looks for one, and the span-labels hooks.
+  tracing: () => tracingCorrelation(),
+};
+if (mechanism !== 'defaults' && !ONE_COLLECTOR[mechanism]) throw new Error(`unknown mechanism ${mechanism}`);
+
+// Loaded through require, after the profiler exists, as a CommonJS app would load it.
+const { Mutex } = createRequire(import.meta.url)('async-mutex');
+const mutex = new Mutex();
 
 // One unit of mixed work: hashing, JSON, sorting and short-lived allocations.
 function unit(seed) {
@@ -26,28 +59,75 @@ function unit(seed) {
   return copy.length;
 }
 
-async function window(durationMs) {
+// A batch: 20 units, then the I/O an app does between them (a stat, a read, a timer, a mutex).
+async function batch(seed) {
+  let units = 0;
+  for (let i = 0; i < 20; i++) units += unit(seed + i) > 0 ? 1 : 0;
+  await mutex.runExclusive(async () => {
+    await Promise.all([stat(dataFile), readFile(dataFile), sleep(0)]);
+  });
+  await yieldToLoop();
+  return units;
+}
+
+async function mixedWindow(durationMs) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   let units = 0;
-  while (performance.now() - t0 < durationMs) {
-    for (let i = 0; i < 20; i++) units += unit(units) > 0 ? 1 : 0;
-    await yieldToLoop();
-  }
+  while (performance.now() - t0 < durationMs) units += await batch(units);
   const c = process.cpuUsage(c0);
-  const elapsedMs = performance.now() - t0;
-  return { units, elapsedMs, cpuMs: (c.user + c.system) / 1000 };
+  return { units, elapsedMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
+// The HTTP service: the same handler as workloads/http.mjs.
+let served = 0;
+let server;
+let loader;
+async function startService() {
+  const catalog = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `product ${i}`, price: (i * 37) % 1000, stock: i % 13 }));
+  server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const page = Number(url.searchParams.get('page') || 0) % 25;
+    const items = catalog.slice(page * 20, page * 20 + 20).map((p) => ({ ...p, etag: createHash('sha1').update(p.name).digest('hex') }));
+    const body = JSON.stringify({ page, items });
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      served++;
+    }, 1);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  loader = spawn(process.execPath, [new URL('./http-load.mjs', import.meta.url).pathname, String(server.address().port), String(params.connections ?? 32)], { stdio: ['pipe', 'ignore', 'inherit'], env: { PATH: process.env.PATH } });
+}
+
+async function httpWindow(durationMs) {
+  const c0 = process.cpuUsage();
+  const s0 = served;
+  const t0 = performance.now();
+  await sleep(durationMs);
+  const c = process.cpuUsage(c0);
+  return { units: served - s0, elapsedMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+
+const measureWindow = work === 'http' ? httpWindow : mixedWindow;
 holdRealisticHeap();
-const profiler = new Profiler({
+if (work === 'http') await startService();
+const makeProfiler = (which, prefix) => new Profiler({
   service: 'vigil-bench-windows',
-  collectors: String(params.collectors ?? 'cpu,wall,heap').split(',').map((name) => ({ cpu: () => cpu(), wall: () => wall({ ioWait: false }), heap: () => heap() })[name]()),
-  exporters: [fileExporter({ prefix: join(dir, 'vigil_') })],
+  ...(which === 'defaults' ? {} : { collectors: [ONE_COLLECTOR[which]()] }),
+  exporters: [fileExporter({ prefix: join(dir, prefix) })],
   uploadPeriodMs: periodMs,
   logger: 'warn',
 });
-await window(windowMs); // warm-up: JIT, heap sizing
+const profiler = makeProfiler(mechanism, 'vigil_');
+// params.offMechanism: what runs in the "off" windows instead of nothing (e.g. 'wall' against
+// 'wall-io' measures the I/O-wait wrappers alone, the sampler running on both sides).
+const offMechanism = params.offMechanism ? String(params.offMechanism) : undefined;
+if (offMechanism && !ONE_COLLECTOR[offMechanism]) throw new Error(`unknown offMechanism ${offMechanism}`);
+const offProfiler = offMechanism ? makeProfiler(offMechanism, 'vigil_off_') : undefined;
+const collectors = profiler.collectors?.map((c) => c.name) ?? [];
+await measureWindow(windowMs); // warm-up: JIT, heap sizing
 const windows = [];
 const order = [];
 for (let p = 0; p < pairs; p++) order.push(...(p % 2 === 0 ? [false, true] : [true, false]));
@@ -55,13 +135,24 @@ let switchMs = 0;
 let on = false;
 for (const wantOn of order) {
   const s = performance.now();
-  if (wantOn && !on) profiler.start({ stopOnExit: false, profileChildren: false });
+  if (wantOn && !on) {
+    if (offProfiler && windows.length > 0) await offProfiler.stop({ flush: true });
+    profiler.start({ stopOnExit: false, profileChildren: false });
+  }
   if (!wantOn && on) await profiler.stop({ flush: true });
+  if (!wantOn && offProfiler && (on || windows.length === 0)) offProfiler.start({ stopOnExit: false, profileChildren: false });
+  if (wantOn !== on) {
+    switchMs += performance.now() - s;
+    await measureWindow(settleMs);
+  }
   on = wantOn;
-  switchMs += performance.now() - s;
-  windows.push({ on, ...(await window(windowMs)) });
+  windows.push({ on, ...(await measureWindow(windowMs)) });
 }
 if (on) await profiler.stop({ flush: true });
+else if (offProfiler) await offProfiler.stop({ flush: true });
+if (loader) loader.stdin.end();
+server?.closeAllConnections?.();
+server?.close();
 const profiles = readdirSync(dir).filter((f) => f.endsWith('.pprof')).length;
 rmSync(dir, { recursive: true, force: true });
-report({ workload: 'windows', cpuMs: 0, elapsedMs: 0, ops: 1, windows, profiles, switchMs });
+report({ workload: 'windows', cpuMs: 0, elapsedMs: 0, ops: 1, windows, profiles, switchMs, mechanism, work, collectors });

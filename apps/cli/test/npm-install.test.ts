@@ -98,7 +98,7 @@ test('npx vigil run -- node app.js, from a folder below the app: profiles writte
 
 test('npx vigil serve takes the upload of npx vigil run --upload, and serves its UI', async () => {
   const data = mkdtempSync(join(tmpdir(), 'vigil-serve-data-'));
-  const serve = spawn('npx', ['--no', 'vigil', 'serve', '--port', '0', '--data', data], {
+  const serve = spawn('npx', ['--no', 'vigil', 'serve', '--port', '0', '--data-dir', data], {
     cwd: app, env: userEnv({ PATH: `${join(process.execPath, '..')}${delimiter}${process.env.PATH}` }), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   try {
@@ -125,7 +125,8 @@ test('npx vigil serve takes the upload of npx vigil run --upload, and serves its
     expect((await fetch(`${url}/vendor/d3-flamegraph.min.js`)).status).toBe(200);
   } finally {
     // npx starts the CLI as its child: end the whole group this test started.
-    if (serve.pid) process.kill(-serve.pid, 'SIGTERM');
+    // It may already have exited (the failure is then the promise's): no group left to end.
+    if (serve.pid && serve.exitCode === null) process.kill(-serve.pid, 'SIGTERM');
   }
 });
 

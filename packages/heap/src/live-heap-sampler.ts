@@ -1,6 +1,6 @@
-import { heap as pprofHeap } from '@datadog/pprof';
 import type { Profile } from '@vigil/core';
 import { nameAnonymousFunctions, ProfileReader, sampleTypeIndex } from '@vigil/core';
+import { pprofHeap } from './pprof-heap';
 import { ALLOC_OBJECTS, ALLOC_SPACE } from './sample-types';
 
 export interface LiveHeapSamplerOptions {
@@ -51,8 +51,8 @@ export class LiveHeapSampler {
   /** Starts V8's sampler; throws when something else on this thread already runs it. */
   start(): void {
     const { samplingIntervalBytes, stackDepth, allocations } = this.options;
-    if (allocations) pprofHeap.start(samplingIntervalBytes, stackDepth, true);
-    else pprofHeap.start(samplingIntervalBytes, stackDepth);
+    if (allocations) pprofHeap().start(samplingIntervalBytes, stackDepth, true);
+    else pprofHeap().start(samplingIntervalBytes, stackDepth);
     this.running = true;
   }
 
@@ -63,8 +63,8 @@ export class LiveHeapSampler {
   /** The live heap now (and, in allocation mode, allocations since the previous snapshot). */
   snapshot(): HeapSnapshot {
     // V8 names unnamed functions `(anonymous:L#15:C#155)` here; core's rule names them as every other collector does.
-    if (!this.options.allocations) return { profile: nameAnonymousFunctions(pprofHeap.profile()), rebased: false };
-    const profile = pprofHeap.convertProfile(pprofHeap.v8Profile());
+    if (!this.options.allocations) return { profile: nameAnonymousFunctions(pprofHeap().profile()), rebased: false };
+    const profile = pprofHeap().convertProfile(pprofHeap().v8Profile());
     const retainedSamples = this.toPeriodAllocations(profile);
     const rebased = this.rebasePending;
     this.rebasePending = false;
@@ -75,7 +75,7 @@ export class LiveHeapSampler {
   stop(): void {
     if (!this.running) return;
     this.running = false;
-    pprofHeap.stop();
+    pprofHeap().stop();
   }
 
   /**
@@ -116,8 +116,8 @@ export class LiveHeapSampler {
 
   private restart(): void {
     const { samplingIntervalBytes, stackDepth } = this.options;
-    pprofHeap.stop();
-    pprofHeap.start(samplingIntervalBytes, stackDepth, true);
+    pprofHeap().stop();
+    pprofHeap().start(samplingIntervalBytes, stackDepth, true);
     this.previousAllocations = new Map();
     this.rebasePending = true;
   }

@@ -12,4 +12,4 @@ export { LOCK_SAMPLE_TYPES } from './sample-table';
 export { CaptureSampler } from './sampler';
 export { installLockInstrumentation } from './instrumentation';
 export type { InstrumentationOptions, InstrumentationProblem } from './instrumentation';
-export { registerLockEsmHooks } from './register-esm';
+export { registerLockEsmHooks, ESM_INSTRUMENTED_MODULES } from './register-esm';

@@ -1,10 +1,5 @@
 import { createRequire } from 'node:module';
 import { safeLog, type Collector, type Logger } from '@vigil/core';
-import { cpu } from '@vigil/cpu';
-import { heap } from '@vigil/heap';
-import { lock } from '@vigil/lock';
-import { tracingCorrelation } from '@vigil/tracing-correlation';
-import { wall } from '@vigil/wall';
 
 export const COLLECTOR_NAMES = ['cpu', 'wall', 'heap', 'lock', 'tracing'] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];
@@ -16,14 +11,32 @@ export type CollectorName = (typeof COLLECTOR_NAMES)[number];
  */
 export const DEFAULT_COLLECTORS: readonly CollectorName[] = ['cpu', 'wall', 'heap', 'lock'];
 
+/** How each collector is made: statically imported ones (the library) or loaded on demand (register). */
+export type CollectorFactories = Record<CollectorName, () => Collector>;
+
 const NATIVE: readonly CollectorName[] = ['cpu', 'wall', 'heap'];
+
+// __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
+const requireHere = () => createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
+
+/**
+ * Factories that load a collector's package only when that collector is made, so that the
+ * preload pays (in start-up time and memory) only for the dimensions that are on.
+ */
+export const LAZY_COLLECTOR_FACTORIES: CollectorFactories = {
+  cpu: () => (requireHere()('@vigil/cpu') as typeof import('@vigil/cpu')).cpu(),
+  wall: () => (requireHere()('@vigil/wall') as typeof import('@vigil/wall')).wall(),
+  heap: () => (requireHere()('@vigil/heap') as typeof import('@vigil/heap')).heap(),
+  lock: () => (requireHere()('@vigil/lock') as typeof import('@vigil/lock')).lock(),
+  tracing: () => (requireHere()('@vigil/tracing-correlation') as typeof import('@vigil/tracing-correlation')).tracingCorrelation(),
+};
 
 /**
  * The collectors named (DD_PROFILING_PROFILERS), in a fixed order. When the native addon cannot
  * load (an unsupported platform, a bundle that dropped it), the dimensions that need it are left
  * out with one clear message and the rest still run: the app is never stopped by its profiler.
  */
-export function collectorsFor(names: readonly string[], logger: Logger): Collector[] {
+export function collectorsFor(names: readonly string[], logger: Logger, factories: CollectorFactories = LAZY_COLLECTOR_FACTORIES): Collector[] {
   const wanted = new Set(names.map((n) => (n === 'space' ? 'heap' : n)));
   const unknown = [...wanted].filter((n) => !(COLLECTOR_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0) safeLog(() => logger.warn(`unknown profilers ${unknown.join(', ')} ignored; known: ${COLLECTOR_NAMES.join(', ')}`));
@@ -34,23 +47,30 @@ export function collectorsFor(names: readonly string[], logger: Logger): Collect
   const collectors: Collector[] = [];
   for (const name of COLLECTOR_NAMES) {
     if (!wanted.has(name) || (addonProblem && NATIVE.includes(name))) continue;
-    if (name === 'cpu') collectors.push(cpu());
-    else if (name === 'wall') collectors.push(wall());
-    else if (name === 'heap') collectors.push(heap());
-    else if (name === 'lock') collectors.push(lock());
-    else if (name === 'tracing') collectors.push(tracingCorrelation());
+    try {
+      collectors.push(factories[name]());
+    } catch (error) {
+      // A collector's package that cannot load (a broken install) costs that dimension only.
+      safeLog(() => logger.error(`the ${name} collector cannot load (${firstLine(error)}); the app runs unprofiled for it`));
+    }
   }
   return collectors;
 }
 
-/** Why the native addon does not load, or undefined when it does. */
+/**
+ * Why the native addon does not load, or undefined when it does. Loading it here (once, it is
+ * cached) is the real test: a missing prebuilt binary, a bundle without the `.node` file or a
+ * broken install all throw from this require.
+ */
 export function nativeAddonProblem(): string | undefined {
-  if (process.env.VIGIL_TEST_BREAK_NATIVE_ADDON === '1') return 'VIGIL_TEST_BREAK_NATIVE_ADDON is set';
   try {
-    // __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
-    createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`)('@datadog/pprof');
+    requireHere()('@datadog/pprof');
     return undefined;
   } catch (error) {
-    return (error as Error).message.split('\n')[0];
+    return firstLine(error);
   }
+}
+
+function firstLine(error: unknown): string {
+  return ((error as Error)?.message ?? String(error)).split('\n')[0]!;
 }

@@ -1,14 +1,18 @@
-import { join } from 'node:path';
-import { createConsoleLogger, EnvReader, Profiler as CoreProfiler, readEnvConfig, type Logger, type ProfilerOptions } from '@vigil/core';
-import { exportersFromEnv } from '@vigil/exporter';
-import { collectorsFor, DEFAULT_COLLECTORS } from './default-collectors';
+import { Profiler as CoreProfiler, type ProfilerOptions } from '@vigil/core';
+import { cpu } from '@vigil/cpu';
+import { heap } from '@vigil/heap';
+import { lock } from '@vigil/lock';
+import { tracingCorrelation } from '@vigil/tracing-correlation';
+import { wall } from '@vigil/wall';
+import type { CollectorFactories } from './default-collectors';
+import { envProfilerOptions } from './env-profiler';
 
-/**
- * Absolute path of `@vigil/profiler/register` (CommonJS), what child processes preload; undefined when this
- * code was bundled into an app (there is no register.js beside the bundle), and core then looks
- * for an installed `@vigil/profiler/register` instead.
- */
-export const REGISTER_PATH: string | undefined = typeof __dirname === 'string' ? join(__dirname, 'register.js') : undefined;
+export { REGISTER_PATH } from './env-profiler';
+
+// The library imports every collector anyway (it re-exports them), so it makes them directly.
+const STATIC_COLLECTOR_FACTORIES: CollectorFactories = {
+  cpu: () => cpu(), wall: () => wall(), heap: () => heap(), lock: () => lock(), tracing: () => tracingCorrelation(),
+};
 
 /**
  * A Profiler with batteries: without `collectors` it runs the ones DD_PROFILING_PROFILERS names
@@ -17,24 +21,6 @@ export const REGISTER_PATH: string | undefined = typeof __dirname === 'string' ?
  */
 export class Profiler extends CoreProfiler {
   constructor(options: ProfilerOptions = {}) {
-    const environment = options.environment ?? process.env;
-    const config = readEnvConfig(environment, () => undefined);
-    const logger: Logger = typeof options.logger === 'object' ? options.logger : createConsoleLogger(options.logger ?? config.logLevel);
-    super({
-      ...options,
-      logger,
-      collectors: options.collectors ?? collectorsFor(profilerNames(environment, config.profilers), logger),
-      exporters: options.exporters ?? exportersFromEnv(environment, logger),
-      childPreload: options.childPreload ?? REGISTER_PATH,
-    });
+    super(envProfilerOptions(options, STATIC_COLLECTOR_FACTORIES));
   }
-}
-
-/** DD_PROFILING_PROFILERS, else the defaults, plus span correlation when code hotspots are asked for. */
-function profilerNames(environment: NodeJS.ProcessEnv, named: string[] | undefined): string[] {
-  const names = [...(named ?? DEFAULT_COLLECTORS)];
-  // Already validated (and warned about) by the core Profiler's own reading of the environment.
-  const hotspots = new EnvReader(environment, () => undefined).bool('DD_PROFILING_CODEHOTSPOTS_ENABLED', false);
-  if (hotspots && !names.includes('tracing')) names.push('tracing');
-  return names;
 }

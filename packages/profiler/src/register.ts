@@ -1,28 +1,29 @@
 // Zero-code profiling: `node --require @vigil/profiler/register app.js` or `node --import @vigil/profiler/register app.mjs`.
 // Configured only by the environment; starts only when DD_PROFILING_ENABLED is true. Never throws
 // into the app: whatever goes wrong is one line on stderr and the app runs unprofiled.
+//
+// This file is the whole preload when profiling is off: it reads the switch with no dependency
+// and loads the runtime (register-runtime.js, CommonJS for both --require and --import, so one
+// copy of every package is loaded) only when the switch is on.
+import { createRequire } from 'node:module';
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { createConsoleLogger, readEnvConfig } from '@vigil/core';
-import { registerLockEsmHooks } from '@vigil/lock';
-import { Profiler } from './profiler';
 
-const STARTED_KEY = Symbol.for('vigil.register.started.v1');
+/** The values EnvReader.bool reads as true (core's reader, not loaded here to keep this file free of dependencies). */
+const TRUE_VALUES = ['true', '1', 'yes', 'on'];
+
+function profilingSwitchedOn(env: NodeJS.ProcessEnv): boolean {
+  return TRUE_VALUES.includes((env.DD_PROFILING_ENABLED ?? '').trim().toLowerCase());
+}
 
 function register(): void {
-  const holder = globalThis as unknown as Record<symbol, Profiler | undefined>;
-  if (holder[STARTED_KEY]) return; // preloaded twice (--require and --import, or NODE_OPTIONS and a flag)
+  if (!profilingSwitchedOn(process.env)) return;
   // Node's module-hooks thread inherits preloads too; it runs no app code (user workers, which
   // do, always have a parentPort and get a profiler of their own).
   if (!isMainThread && parentPort === null) return;
-  const warnings: string[] = [];
-  const config = readEnvConfig(process.env, (m) => warnings.push(m));
-  if (!config.enabled) return;
-  const wantsLock = !config.profilers || config.profilers.includes('lock');
-  // ESM imports of lock libraries can only be instrumented by a loader hook registered before they load.
-  if (wantsLock && isMainThread) registerLockEsmHooks();
-  const profiler = new Profiler({ logger: createConsoleLogger(config.logLevel) });
-  holder[STARTED_KEY] = profiler;
-  profiler.start();
+  if (typeof __dirname !== 'string') throw new Error('register was bundled into the app; preload @vigil/profiler/register from node_modules instead');
+  const runtime = createRequire(__filename!)(`${__dirname}/register-runtime.js`) as typeof import('./register-runtime');
+  // This file's ES module build (register.mjs) is what `--import` loads.
+  runtime.startFromEnvironment({ preloadedWithImport: __filename!.endsWith('.mjs') });
 }
 
 try {

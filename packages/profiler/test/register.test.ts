@@ -96,12 +96,19 @@ describe('@vigil/profiler/register (built package, real processes)', () => {
     expect(run.files.map((f) => f.split('_')[0])).toEqual(['cpu']);
   });
 
-  test('a native addon that cannot load: one clear line, the app runs, lock profiling still works', () => {
-    const run = runApp(['--import', distRegisterEsm, fixture('app.mjs')], { VIGIL_TEST_BREAK_NATIVE_ADDON: '1', VIGIL_LOCK_CAPTURE_PCT: '100' });
+  // A real load failure: a preload makes every require (and import) of @datadog/pprof throw, as a
+  // missing prebuilt binary does; every dimension is on (no DD_PROFILING_PROFILERS), as a new user runs it.
+  test.each([
+    ['--require', distRegister, 'break-native-addon.cjs', 'lock-app.cjs'],
+    ['--import', distRegisterEsm, 'break-native-addon.mjs', 'app.mjs'],
+  ])('a native addon that cannot load (%s): the app runs, one line names the cause, lock and the exporter still work', (flag, register, breaker, app) => {
+    const run = runApp([flag, fixture(breaker), flag, register, fixture(app)], { VIGIL_LOCK_CAPTURE_PCT: '100' });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/native addon @datadog\/pprof cannot load here .*CPU, wall and heap profiling are off/);
+    expect(run.stderr).toMatch(/native addon @datadog\/pprof cannot load here \(No native build was found .*\); CPU, wall and heap profiling are off/);
     expect(run.files.map((f) => f.split('_')[0])).toEqual(['lock']);
+    const waits = totalsByFunction(load(run.out, run.files[0]!), 'lock-acquire-wait');
+    expect(waits.functions.some((f) => f.name === 'criticalSection')).toBe(true);
   });
 });
 

@@ -1,9 +1,8 @@
-import protobuf from 'protobufjs/light.js';
+import type protobuf from 'protobufjs/light.js';
+import { protobufLight } from './protobuf-light';
 
 /** What protobufjs accepts for a 64-bit field: a safe integer, or a Long for anything larger. */
 export type Int64Input = number | protobuf.Long;
-
-const { Long } = protobuf.util;
 
 /**
  * A pprof number (pprof-format gives `number | bigint`) as a protobufjs 64-bit value. Numbers
@@ -22,7 +21,7 @@ export function toInt64(value: number | bigint | undefined, unsigned = false): I
 
 function bigintToLong(value: bigint, unsigned: boolean): protobuf.Long {
   const bits = BigInt.asUintN(64, value);
-  return new Long(Number(bits & 0xffffffffn) | 0, Number(bits >> 32n) | 0, unsigned);
+  return new (protobufLight().util.Long)(Number(bits & 0xffffffffn) | 0, Number(bits >> 32n) | 0, unsigned);
 }
 
 /** A decoded 64-bit value (a Long, or a number when protobufjs had no Long) as number when safe, else bigint. */

@@ -1,5 +1,5 @@
 import type { NamedProfile } from '@vigil/core';
-import protobuf from 'protobufjs/light.js';
+import { protobufLight } from './protobuf-light';
 import { toKeyValues, type OtlpAttributeValue } from './any-value';
 import { DictionaryBuilder, type DictionaryMessage } from './dictionary-builder';
 import { scopeProfilesFor } from './pprof-to-otlp';
@@ -89,5 +89,5 @@ export async function encodeOtlpRequest(input: OtlpRequestInput): Promise<Uint8A
 }
 
 function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | 2).bytes(bytes).finish();
+  return protobufLight().Writer.create().uint32((field << 3) | 2).bytes(bytes).finish();
 }

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs/light.js';
+import type protobuf from 'protobufjs/light.js';
+import { protobufLight } from './protobuf-light';
 
 /**
  * The tag of open-telemetry/opentelemetry-proto whose field names, numbers and types this
@@ -206,7 +207,7 @@ let root: protobuf.Root | undefined;
 /** The protobufjs root built from our descriptor (once). */
 export function otlpProfilesRoot(): protobuf.Root {
   if (!root) {
-    root = protobuf.Root.fromJSON(descriptor);
+    root = protobufLight().Root.fromJSON(descriptor);
     root.resolveAll();
   }
   return root;

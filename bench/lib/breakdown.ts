@@ -1,0 +1,267 @@
+// `pnpm bench --breakdown`: where Vigil's cost goes, one mechanism at a time. Writes
+// results/cost-breakdown.{md,json}. Three kinds of measurement:
+// - on/off windows in one process (workloads/windows.mjs) for the register defaults and for each
+//   collector alone, on the mixed and the HTTP work: CPU per unit of work, on / off;
+// - process runs: start-up time and peak RSS of `node <preload> -e 0`, and peak RSS of the HTTP
+//   service under load, for no preload, the addon alone, the preload switched off, each collector
+//   alone and the defaults (interleaved rounds, paired with the no-preload run of the same round);
+// - direct timings (workloads/mechanisms.mjs): I/O-wait wrappers per call, collection and
+//   encode + gzip per period, start and stop.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CONFIGS, type BenchConfig } from './configs';
+import type { PyroscopeSink } from './pyroscope-sink';
+import { runOnce } from './runner';
+import { median, pairedDifference, pairedRatio, relativeSpread, type PairedRatio } from './stats';
+import { formatDelta, formatRatio, markdownTable } from './tables';
+
+const requireFromBench = createRequire(join(__dirname, '..', 'package.json'));
+
+export interface BreakdownOptions {
+  quick: boolean;
+  windowMs: number;
+  windowPairs: number;
+  periodSeconds: number;
+  startupRounds: number;
+  httpRounds: number;
+  http: { connections: number; requests: number; warmupRequests: number };
+  /** Which parts to run (all by default): windows, startup, http, direct. */
+  parts: readonly string[];
+  sink: PyroscopeSink;
+  log: (line: string) => void;
+}
+
+export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
+
+export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock', 'tracing'] as const;
+const WINDOW_WORK = ['mixed', 'http'] as const;
+
+const MECHANISM_LABELS: Record<string, string> = {
+  defaults: 'register defaults (cpu, wall + I/O wait, heap, lock)',
+  cpu: 'cpu alone (V8 sampler with CPU time and contexts)',
+  wall: 'wall alone, no I/O wait (the same V8 sampler)',
+  'wall-io': 'wall with I/O wait (sampler + I/O-wait wrappers)',
+  'io-wait': 'I/O-wait wrappers alone (wall with I/O wait against wall without)',
+  heap: 'heap alone (V8 sampling heap profiler, GC events)',
+  lock: 'lock alone (lock library hooks)',
+  tracing: 'span correlation alone, no tracer loaded (the tracer poll; not in the defaults)',
+};
+
+export interface WindowCell {
+  mechanism: string;
+  work: string;
+  cpuPerUnit: PairedRatio;
+  throughput: PairedRatio;
+  switchMsPerCycle: number;
+  profiles: number;
+}
+
+/** Runs the windows workload once and pairs its windows. */
+export async function runWindows(mechanism: string, work: string, o: Pick<BreakdownOptions, 'windowMs' | 'windowPairs' | 'periodSeconds' | 'sink' | 'http'>): Promise<WindowCell> {
+  const r = await runOnce(CONFIGS.none, 'windows', {
+    periodSeconds: o.periodSeconds,
+    params: {
+      windowMs: o.windowMs, pairs: o.windowPairs, periodMs: o.periodSeconds * 1000, work, connections: o.http.connections,
+      ...(mechanism === 'io-wait' ? { mechanism: 'wall-io', offMechanism: 'wall' } : { mechanism }),
+    },
+    sink: o.sink,
+    http: o.http,
+    timeoutMs: o.windowMs * o.windowPairs * 2 + 120_000,
+  });
+  const windows = r.extra.windows as { on: boolean; units: number; elapsedMs: number; cpuMs: number }[];
+  const on: { rate: number; cpu: number }[] = [];
+  const off: { rate: number; cpu: number }[] = [];
+  for (let i = 0; i + 1 < windows.length; i += 2) {
+    const [a, b] = [windows[i], windows[i + 1]];
+    for (const [w, into] of [[a, a.on ? on : off], [b, b.on ? on : off]] as const) into.push({ rate: w.units / w.elapsedMs, cpu: w.cpuMs / w.units });
+  }
+  return {
+    mechanism,
+    work,
+    cpuPerUnit: pairedRatio(on.map((x) => x.cpu), off.map((x) => x.cpu)),
+    throughput: pairedRatio(on.map((x) => x.rate), off.map((x) => x.rate)),
+    switchMsPerCycle: Number(r.extra.switchMs) / Math.max(1, o.windowPairs),
+    profiles: Number(r.extra.profiles),
+  };
+}
+
+interface StartupConfig {
+  id: string;
+  label: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+  /** Working directory: an empty folder (an app without lock libraries) unless said otherwise. */
+  cwd: string;
+}
+
+function startupConfigs(dir: string): StartupConfig[] {
+  const register = requireFromBench.resolve('@vigil/profiler/register');
+  const on = (profilers?: string) => ({
+    DD_PROFILING_ENABLED: 'true', DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: join(dir, 'vigil_'),
+    ...(profilers ? { DD_PROFILING_PROFILERS: profilers } : {}),
+  });
+  const rows: Omit<StartupConfig, 'cwd'>[] = [
+    { id: 'none', label: 'no preload', nodeArgs: [], env: {} },
+    { id: 'addon', label: '@datadog/pprof loaded alone (the native addon)', nodeArgs: ['--require', join(__dirname, '..', 'workloads', 'load-native-addon.cjs')], env: {} },
+    { id: 'disabled', label: 'register, DD_PROFILING_ENABLED=false', nodeArgs: ['--require', register], env: { DD_PROFILING_ENABLED: 'false' } },
+    { id: 'cpu', label: 'register, cpu only', nodeArgs: ['--require', register], env: on('cpu') },
+    { id: 'wall', label: 'register, wall only (+ I/O wait)', nodeArgs: ['--require', register], env: on('wall') },
+    { id: 'heap', label: 'register, heap only', nodeArgs: ['--require', register], env: on('heap') },
+    { id: 'lock', label: 'register, lock only', nodeArgs: ['--require', register], env: on('lock') },
+    { id: 'defaults', label: 'register defaults (nothing set)', nodeArgs: ['--require', register], env: on() },
+  ];
+  const emptyApp = join(dir, 'app');
+  mkdirSync(emptyApp, { recursive: true });
+  return [
+    ...rows.map((r) => ({ ...r, cwd: emptyApp })),
+    // The bench folder has async-mutex installed: through --import, the lock ESM hooks are registered there.
+    { id: 'defaults-lock-lib', label: 'register defaults through --import, app with async-mutex installed (lock ESM hooks)', nodeArgs: ['--import', register.replace(/\.js$/, '.mjs')], env: on(), cwd: join(__dirname, '..') },
+  ];
+}
+
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS' && !/^(DD_|VIGIL_|BENCH_|PYROSCOPE_)/.test(k)) env[k] = v;
+  return env;
+}
+
+/** `node <preload> -e <report peak RSS at exit>`: elapsed from spawn to exit, and peak RSS. */
+function startOnce(config: StartupConfig): Promise<{ ms: number; rssMB: number }> {
+  const script = "process.on('exit',()=>process.stdout.write('RSS '+process.resourceUsage().maxRSS/1024+'\\n'))";
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [...config.nodeArgs, '-e', script], { cwd: config.cwd, env: { ...cleanEnv(), ...config.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      const m = /RSS ([\d.]+)/.exec(out);
+      if (code !== 0 || !m) reject(new Error(`${config.id}: exit ${code}: ${err.trim().slice(-300)}`));
+      else resolve({ ms, rssMB: Number(m[1]) });
+    });
+  });
+}
+
+const HTTP_CONFIGS = ['none', 'vigil-disabled', 'vigil-cpu', 'vigil-wall', 'vigil-heap', 'vigil-lock', 'vigil-default'];
+
+export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: string; json: unknown }> {
+  const startedAt = Date.now();
+  const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(' ');
+  // 1. Windows.
+  const cells: WindowCell[] = [];
+  for (const work of o.parts.includes('windows') ? WINDOW_WORK : []) {
+    for (const mechanism of WINDOW_MECHANISMS) {
+      try {
+        const cell = await runWindows(mechanism, work, o);
+        cells.push(cell);
+        o.log(`windows ${work}/${mechanism}: CPU per unit ${formatRatio(cell.cpuPerUnit)}, ${cell.profiles} profiles`);
+      } catch (error) {
+        o.log(`windows ${work}/${mechanism} failed: ${(error as Error).message.slice(0, 300)}`);
+      }
+    }
+  }
+  // 2. Start-up: interleaved rounds, rotated order.
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-startup-'));
+  const configs = startupConfigs(dir);
+  const startup = new Map<string, ({ ms: number; rssMB: number } | undefined)[]>(configs.map((c) => [c.id, []]));
+  for (let round = 0; round < (o.parts.includes('startup') ? o.startupRounds : 0); round++) {
+    for (let i = 0; i < configs.length; i++) {
+      const c = configs[(i + round) % configs.length];
+      try {
+        startup.get(c.id)![round] = await startOnce(c);
+      } catch (error) {
+        o.log(`start-up ${c.id} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  o.log('start-up done');
+  // 3. HTTP service peak RSS, interleaved.
+  const http = new Map<string, (number | undefined)[]>(HTTP_CONFIGS.map((c) => [c, []]));
+  for (let round = 0; round < (o.parts.includes('http') ? o.httpRounds : 0); round++) {
+    for (let i = 0; i < HTTP_CONFIGS.length; i++) {
+      const id = HTTP_CONFIGS[(i + round) % HTTP_CONFIGS.length];
+      try {
+        const r = await runOnce(CONFIGS[id] as BenchConfig, 'http', { periodSeconds: o.periodSeconds, params: { scale: 1 }, sink: o.sink, http: o.http });
+        http.get(id)![round] = r.peakRssMB;
+      } catch (error) {
+        o.log(`http ${id} failed: ${(error as Error).message.slice(0, 300)}`);
+      }
+    }
+    o.log(`http RSS round ${round + 1}/${o.httpRounds} done`);
+  }
+  // 4. Direct timings.
+  const mech = !o.parts.includes('direct') ? undefined : await runOnce(CONFIGS.none, 'mechanisms', {
+    periodSeconds: o.periodSeconds,
+    params: { rounds: o.quick ? 4 : 10, ioCalls: o.quick ? 5000 : 20000, periods: o.quick ? 4 : 8, periodMs: 1000 },
+    sink: o.sink,
+    http: o.http,
+    timeoutMs: 300_000,
+  });
+  const ioNs = (mech?.extra.ioNs ?? { on: [], off: [] }) as { on: number[]; off: number[] };
+  const periods = ((mech?.extra.periods ?? []) as { collectMs: number; encodeCpuMs: number; bytes: number; profiles: number }[]).filter((p) => p.profiles > 0);
+
+  // Report.
+  const md: string[] = [];
+  md.push(`# Vigil cost breakdown (${o.quick ? 'quick' : 'full'} run)`, '');
+  md.push(`Made by \`pnpm bench --breakdown${o.quick ? ' --quick' : ''}\` on Node ${process.version}, ${new Date(startedAt).toISOString()}, in ${((Date.now() - startedAt) / 60000).toFixed(1)} min, load average ${loadAtStart} at the start and ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end (2 cores here: above 2, neighbours compete for the CPU). Intervals are bootstrap 95 % intervals of the median over pairs or rounds.`);
+  if (o.parts.includes('windows')) {
+    md.push('', '## CPU per unit of work, on / off windows in one process', '');
+    md.push(`${o.windowPairs} pairs of ${o.windowMs} ms windows per row (off,on,on,off,...); period ${o.periodSeconds} s (a production period is 60 s, so per-period costs weigh ${60 / o.periodSeconds}x more here). Mixed: hashing, JSON, sorting, allocation, then a stat, a read, a timer and a mutex per 20 units. HTTP: this process serves the http workload's JSON requests (hashing, then a 1 ms downstream wait), ${o.http.connections} keep-alive connections from an unprofiled child process; unit = one request.`);
+    md.push('', markdownTable(
+      ['mechanism switched on', ...WINDOW_WORK.map((w) => `${w}: CPU per unit`), ...WINDOW_WORK.map((w) => `${w}: start+stop ms`)],
+      WINDOW_MECHANISMS.map((m) => [
+        MECHANISM_LABELS[m],
+        ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? formatRatio(c.cpuPerUnit) : 'failed'; }),
+        ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? c.switchMsPerCycle.toFixed(0) : 'n/a'; }),
+      ]),
+    ));
+  }
+  const base = startup.get('none')!;
+  if (o.parts.includes('startup')) {
+    md.push('', '## Start-up and memory of the preload (`node <preload> -e 0`)', '');
+    md.push(`${o.startupRounds} interleaved rounds; time is spawn to exit (the exit flush included); differences are paired with the no-preload run of the same round.`);
+    md.push('', markdownTable(['preload', 'time ms (median)', 'time vs none', 'peak RSS MB', 'RSS vs none'], configs.map((c) => {
+      const runs = startup.get(c.id)!;
+      const ms = runs.map((r) => r?.ms);
+      const rss = runs.map((r) => r?.rssMB);
+      return [
+        c.label,
+        median(ms.filter((x): x is number => x !== undefined)).toFixed(0),
+        c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(ms, base.map((r) => r?.ms)), 'ms'),
+        median(rss.filter((x): x is number => x !== undefined)).toFixed(1),
+        c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(rss, base.map((r) => r?.rssMB)), 'MB'),
+      ];
+    })));
+  }
+  const httpBase = http.get('none')!;
+  if (o.parts.includes('http')) {
+    md.push('', '## Peak RSS of the HTTP service (whole process, exit flush included)', '');
+    md.push(`${o.httpRounds} interleaved rounds of ${o.http.requests} requests, ${o.http.connections} connections, profile period ${o.periodSeconds} s.`);
+    md.push('', markdownTable(['configuration', 'peak RSS MB (median)', 'vs no profiler'], HTTP_CONFIGS.map((id) => {
+      const v = http.get(id)!;
+      return [CONFIGS[id].label, median(v.filter((x): x is number => x !== undefined)).toFixed(1), id === 'none' ? '(baseline)' : formatDelta(pairedDifference(v, httpBase), 'MB')];
+    })));
+  }
+  const ioDelta = pairedDifference(ioNs.on, ioNs.off);
+  if (o.parts.includes('direct')) {
+    md.push('', '## Direct timings', '');
+    md.push(markdownTable(['mechanism', 'cost'], [
+      ['I/O-wait wrappers, per fs.stat callback (+ a timer every 10 calls): CPU with wrappers minus without', `${formatDelta({ median: ioDelta.median / 1000, low: ioDelta.low / 1000, high: ioDelta.high / 1000 }, 'us')} per call (${ioNs.off.length} alternating rounds; without: ${(median(ioNs.off) / 1000).toFixed(1)} us ±${(relativeSpread(ioNs.off) * 100).toFixed(0)} %)`],
+      ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
+      ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
+      ['V8 sampler start (native binding alone, CPU time and contexts on)', `${Number(mech?.extra.samplerStartMs).toFixed(1)} ms`],
+      ['V8 sampler stop-and-restart that ends each period: main thread blocked / main thread CPU', (() => { const r = (mech?.extra.restarts ?? []) as { elapsedMs: number; cpuMs: number }[]; return `${median(r.map((x) => x.elapsedMs)).toFixed(1)} ms / ${median(r.map((x) => x.cpuMs)).toFixed(2)} ms (median of ${r.length})`; })()],
+      ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech?.extra.startMs).toFixed(0)} ms`],
+      ['stop({ flush: true }) of the default profiler', `${Number(mech?.extra.stopMs).toFixed(0)} ms`],
+    ]));
+  }
+  const markdown = md.join('\n');
+  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts } };
+}

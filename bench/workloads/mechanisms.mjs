@@ -1,0 +1,104 @@
+// Costs of single mechanisms, timed directly in one process (the cost breakdown's micro rows):
+// - I/O-wait wrappers: CPU per fs.stat callback + setTimeout(0) pair, wall with I/O wait on vs off
+//   (the sampler runs in both, so the difference is the wrappers alone), alternating rounds;
+// - per period, with the register defaults: how long collection takes (period end -> export call,
+//   elapsed) and the CPU time of pprof encoding + gzip of that period's profiles, and their sizes;
+// - start() and stop({ flush }) of the default profiler;
+// - the V8 sampler alone (the native binding Vigil drives): start, and the stop-and-restart that
+//   ends each period (elapsed and CPU of the main thread).
+import { mkdtempSync, rmSync, stat } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Profiler, encodeProfileSync, wall } from '@vigil/profiler';
+import { holdRealisticHeap, params, report } from './harness.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-mech-'));
+const rounds = Number(params.rounds ?? 6);
+const ioCalls = Number(params.ioCalls ?? 20000);
+holdRealisticHeap();
+
+function statOnce() {
+  return new Promise((resolve) => stat(dir, () => resolve()));
+}
+function timerOnce() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+async function ioRound() {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < ioCalls; i++) {
+    await statOnce();
+    if (i % 10 === 0) await timerOnce();
+  }
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) * 1000) / ioCalls; // ns per call
+}
+
+const silentExporter = { name: 'null', export: async () => ({ ok: true }), shutdown: async () => undefined };
+const profilers = {
+  on: new Profiler({ service: 'mech', collectors: [wall({ ioWait: true })], exporters: [silentExporter], uploadPeriodMs: 60_000, logger: 'warn' }),
+  off: new Profiler({ service: 'mech', collectors: [wall({ ioWait: false })], exporters: [silentExporter], uploadPeriodMs: 60_000, logger: 'warn' }),
+};
+await ioRound(); // warm-up
+const ioNs = { on: [], off: [] };
+for (let r = 0; r < rounds; r++) {
+  for (const which of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+    profilers[which].start({ stopOnExit: false, profileChildren: false });
+    ioNs[which].push(await ioRound());
+    await profilers[which].stop({ flush: false });
+  }
+}
+
+// Per period: the defaults, a period of periodMs, an exporter that records timings and encodes.
+const periodMs = Number(params.periodMs ?? 1000);
+const periods = [];
+const timingExporter = {
+  name: 'timing',
+  async export(batch) {
+    const collectMs = Date.now() - batch.period.endMs;
+    const c0 = process.cpuUsage();
+    let bytes = 0;
+    for (const p of batch.profiles) bytes += encodeProfileSync(p.profile).length;
+    const c = process.cpuUsage(c0);
+    periods.push({ collectMs, encodeCpuMs: (c.user + c.system) / 1000, bytes, profiles: batch.profiles.length });
+    return { ok: true };
+  },
+  shutdown: async () => undefined,
+};
+const t0 = performance.now();
+const defaults = new Profiler({ service: 'mech', exporters: [timingExporter], uploadPeriodMs: periodMs, logger: 'warn' });
+defaults.start({ stopOnExit: false, profileChildren: false });
+const startMs = performance.now() - t0;
+const until = performance.now() + periodMs * Number(params.periods ?? 6) + 200;
+let x = 0;
+while (performance.now() < until) {
+  for (let i = 0; i < 20000; i++) x += Math.sqrt(i) * JSON.stringify({ i }).length;
+  await statOnce();
+}
+const s0 = performance.now();
+await defaults.stop({ flush: true });
+const stopMs = performance.now() - s0;
+
+// The sampler alone, with the options Vigil uses.
+const requireFromProfiler = createRequire(createRequire(import.meta.url).resolve('@vigil/profiler/register'));
+const { TimeProfiler } = requireFromProfiler('@datadog/pprof/out/src/time-profiler-bindings');
+const sampler = new TimeProfiler({ intervalMicros: 10101, durationMillis: 864e5, lineNumbers: false, withContexts: true, workaroundV8Bug: true, collectCpuTime: true, collectAsyncId: false, useCPED: false, isMainThread: true });
+const s0Sampler = performance.now();
+sampler.start();
+const samplerStartMs = performance.now() - s0Sampler;
+sampler.context = {};
+const restarts = [];
+for (let i = 0; i < 6; i++) {
+  const busyUntil = performance.now() + 300;
+  while (performance.now() < busyUntil) x += Math.sqrt(x + 1);
+  const c0 = process.cpuUsage();
+  const r0 = performance.now();
+  sampler.stop(true);
+  const c = process.cpuUsage(c0);
+  restarts.push({ elapsedMs: performance.now() - r0, cpuMs: (c.user + c.system) / 1000 });
+}
+sampler.stop(false);
+sampler.dispose();
+rmSync(dir, { recursive: true, force: true });
+report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, samplerStartMs, restarts, sink: x > 0 });

@@ -1,0 +1,67 @@
+// What the preload loads, seen from a real process: nothing of Vigil when profiling is off, only
+// the packages of the collectors that are on, and the lock ESM hooks (a thread of their own) only
+// when a lock library they instrument is installed for the app.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const distRegister = join(__dirname, '..', 'dist', 'register.js');
+const distRegisterEsm = join(__dirname, '..', 'dist', 'register.mjs');
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (/^(DD_|VIGIL_|OTEL_)/.test(key) || key === 'NODE_OPTIONS') delete env[key];
+  return { ...env, ...extra };
+}
+
+/** Runs `app` (a CommonJS file written to `dir`) under the preload; returns the loaded module paths and the hooks flag. */
+function loadedBy(env: Record<string, string>, dir = mkdtempSync(join(tmpdir(), 'vigil-lazy-')), preload = ['--require', distRegister]) {
+  const app = join(dir, 'app.cjs');
+  writeFileSync(app, `process.stdout.write(JSON.stringify({ modules: Object.keys(require.cache), esmHooks: globalThis[Symbol.for('vigil.lock.esm-hooks.v1')] === true }));`);
+  const out = mkdtempSync(join(tmpdir(), 'vigil-lazy-out-'));
+  const run = spawnSync(process.execPath, [...preload, app], {
+    encoding: 'utf8', cwd: dir, timeout: 60_000,
+    env: cleanEnv({ DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: `${out}/`, ...env }),
+  });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  const { modules, esmHooks } = JSON.parse(run.stdout) as { modules: string[]; esmHooks: boolean };
+  const has = (fragment: string) => modules.some((m) => m.includes(fragment));
+  return { modules, esmHooks, has };
+}
+
+describe('the preload loads only what is switched on', () => {
+  test('DD_PROFILING_ENABLED=false: the preload file alone, no other Vigil package, no native addon', () => {
+    const run = loadedBy({ DD_PROFILING_ENABLED: 'false' });
+    const vigil = run.modules.filter((m) => /[\\/]packages[\\/]|@vigil|@datadog/.test(m));
+    expect(vigil).toEqual([distRegister]);
+  });
+
+  test('lock only: no native addon and no sampler package are loaded', () => {
+    const run = loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'lock' });
+    expect(run.has(`${join('lock', 'dist')}`)).toBe(true);
+    expect(run.has('@datadog/pprof') || run.has('@datadog+pprof')).toBe(false);
+    expect(run.has(join('v8-sampler', 'dist')) || run.has(join('heap', 'dist'))).toBe(false);
+  });
+
+  test('defaults: every collector, but not protobufjs (only the OTLP exporter needs it)', () => {
+    const run = loadedBy({ DD_PROFILING_ENABLED: 'true' });
+    for (const name of ['cpu', 'wall', 'heap', 'lock']) expect(run.has(join(name, 'dist'))).toBe(true);
+    expect(run.has('@datadog+pprof') || run.has('@datadog/pprof')).toBe(true);
+    expect(run.has('protobufjs')).toBe(false);
+  });
+
+  test('lock ESM hooks: only through --import, and only where a lock library is installed', () => {
+    const withImport = ['--import', distRegisterEsm];
+    expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, undefined, withImport).esmHooks).toBe(false);
+    // This package's own folder has async-mutex in node_modules, as an app using it would.
+    const appDir = mkdtempSync(join(__dirname, '..', 'node_modules', '.vigil-lazy-'));
+    try {
+      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir, withImport).esmHooks).toBe(true);
+      // --require is the CommonJS route: lock libraries are instrumented through require, no hook thread.
+      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir).esmHooks).toBe(false);
+    } finally {
+      rmSync(appDir, { recursive: true, force: true });
+    }
+  });
+});
