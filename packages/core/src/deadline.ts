@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** Sentinel result of `withDeadline` when the deadline passed first. */
 export const TIMED_OUT = Symbol('vigil.timed-out');
 
