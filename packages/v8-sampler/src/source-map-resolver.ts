@@ -40,6 +40,9 @@ const ANNOTATION = /\/\/[#@]\s*sourceMappingURL=\s*(\S+)\s*$/;
  * the files' source maps, loaded lazily the first time a file shows up in a profile and kept in
  * an LRU cache bounded by `maxCacheBytes`; an evicted map is reloaded when needed again.
  */
+/** Source map files read at once by `prepare`. */
+const MAX_PARALLEL_MAP_READS = 8;
+
 export class SourceMapResolver {
   private readonly cache = new Map<string, LoadedMap>();
   private readonly withoutMap = new Set<string>();
@@ -49,13 +52,20 @@ export class SourceMapResolver {
 
   /** Loads (asynchronously) the maps of the given script files that are not cached yet. */
   async prepare(files: Iterable<string>): Promise<void> {
-    for (const file of this.uncached(files)) {
-      try {
-        this.remember(file, await loadMapAsync(file));
-      } catch {
-        this.remember(file, undefined);
+    const pending = [...new Set(this.uncached(files))];
+    // Several reads at a time: each one waits for a turn of the event loop, which in a busy app is
+    // one of its synchronous chunks, so reading the maps one after another starved the period's
+    // export (issue 15, item 6). Bounded, because one map can be megabytes.
+    const readNext = async (): Promise<void> => {
+      for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+        try {
+          this.remember(file, await loadMapAsync(file));
+        } catch {
+          this.remember(file, undefined);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_MAP_READS, pending.length) }, readNext));
   }
 
   /** Same as `prepare`, blocking: for the exit path, where no asynchronous work can run. */
