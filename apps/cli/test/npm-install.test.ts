@@ -106,11 +106,13 @@ test('npx vigil serve takes the upload of npx vigil run --upload, and serves its
       let out = '';
       serve.stdout.on('data', (d) => {
         out += d;
-        const found = /vigil viewer on (http:\/\/\S+)/.exec(out);
+        const found = /vigil viewer listening on (http:\/\/\S+)/.exec(out);
         if (found) resolve(found[1]!);
       });
       serve.stderr.on('data', (d) => (out += d));
       serve.once('exit', (code) => reject(new Error(`vigil serve exited ${code}: ${out}`)));
+      // Fail with what it printed (and reach the finally that ends it) rather than hang to jest's timeout.
+      setTimeout(() => reject(new Error(`vigil serve printed no URL within 30 s: ${out}`)), 30_000).unref();
     });
     const run = npxVigil(['run', '--out', 'uploaded', '--service', 'uploaded-app', '--upload', url, '--', 'node', 'app.js']);
     expect(run.status).toBe(0);
