@@ -7,8 +7,12 @@ import { buildReport, computePrimes, readSlowBackend, rememberSession, sayHello,
 
 startTracing();
 
-/** A backend that answers after 40-60 ms, like a slow query. */
-const backend = createTcpServer((socket) => {
+/**
+ * A backend that answers after 40-60 ms, like a slow query. Half-open: the client sends its request
+ * and half-closes (`end('GET')`); without allowHalfOpen the server would close at once and the
+ * client would never wait for the answer.
+ */
+const backend = createTcpServer({ allowHalfOpen: true }, (socket) => {
   socket.on('data', () => setTimeout(() => socket.end('row\n'), 40 + Math.random() * 20));
   socket.on('error', () => undefined);
 });

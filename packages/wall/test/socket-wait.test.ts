@@ -84,6 +84,18 @@ describe('I/O wait on open client sockets', () => {
     expect(Object.keys(waits.byOperation)).toEqual([expect.stringMatching(/^socket 127\.0\.0\.1:\d+$/)]);
   });
 
+  it('gives a one-shot request sent with end(request) to the function that awaited the reply', async () => {
+    const run = await runFixture('socket-waits.ts', ['one-shot'], EVERY_REQUEST);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const truth = JSON.parse(run.stdout.trim()) as { awaitedMs: number };
+    const waits = socketWaits(run, ['askOnce']);
+    // The wait starts at end(request), before the connection is up: the connect is inside it.
+    within15Percent(waits.byIssuer.askOnce, truth.awaitedMs);
+    expect(waits.count).toBe(30);
+    // Written while connecting, the peer is not known yet: named as a socket, never as IPC.
+    expect(Object.keys(waits.byOperation)).toEqual(['socket']);
+  });
+
   it('records nothing of the kind when it is turned off', async () => {
     const run = await runFixture('socket-waits.ts', ['raw'], { ...EVERY_REQUEST, VIGIL_IO_WAIT_KINDS: 'fs,dns,net,http,timer' });
     expect(run.code).toBe(0);

@@ -106,24 +106,28 @@ export function instrumentSockets(tracker: IoWaitTracker): Restore[] {
     return state;
   };
 
-  const wrappedWrite = function write(this: TrackedSocket, ...args: unknown[]): boolean {
-    lastWrittenSocket = this;
+  /** Notes a request written on `socket` by `writer` (the wrapper the capture starts above). */
+  const noteRequest = (socket: TrackedSocket, writer: Function) => {
+    lastWrittenSocket = socket;
     // Server-side sockets have `_server`; http/https client sockets carry their request.
-    if (tracker.enabled && this._server == null && this._httpMessage == null && this[SOCKET_MEASURED_ELSEWHERE] !== true) {
-      try {
-        let state = this[STATE];
-        if (state === undefined) {
-          state = stateOf(this, wrappedWrite);
-          if (state !== undefined) this[STATE] = state;
-        }
-        if (state && !state.awaitingReply) {
-          state.awaitingReply = true;
-          state.pending = tracker.begin('socket', state.operation, wrappedWrite);
-        }
-      } catch {
-        // measuring must never break a write
+    if (!tracker.enabled || socket._server != null || socket._httpMessage != null || socket[SOCKET_MEASURED_ELSEWHERE] === true) return;
+    try {
+      let state = socket[STATE];
+      if (state === undefined) {
+        state = stateOf(socket, writer);
+        if (state !== undefined) socket[STATE] = state;
       }
+      if (state && !state.awaitingReply) {
+        state.awaitingReply = true;
+        state.pending = tracker.begin('socket', state.operation, writer);
+      }
+    } catch {
+      // measuring must never break a write
     }
+  };
+
+  const wrappedWrite = function write(this: TrackedSocket, ...args: unknown[]): boolean {
+    noteRequest(this, wrappedWrite);
     return originalWrite.apply(this, args);
   };
   Object.defineProperty(wrappedWrite, 'name', { value: 'write', configurable: true });
@@ -135,6 +139,26 @@ export function instrumentSockets(tracker: IoWaitTracker): Restore[] {
     if (hadOwnWrite) prototype.write = originalWrite;
     else delete prototype.write;
   });
+
+  // `socket.end(request)` writes its last chunk without calling write(): a one-shot request
+  // (write, half-close, await the reply) is a request too.
+  const hadOwnEnd = Object.prototype.hasOwnProperty.call(prototype, 'end');
+  const originalEnd = prototype.end as (this: TrackedSocket, ...args: unknown[]) => unknown;
+  if (typeof originalEnd === 'function') {
+    const wrappedEnd = function end(this: TrackedSocket, ...args: unknown[]): unknown {
+      const chunk = args[0];
+      if (chunk != null && typeof chunk !== 'function') noteRequest(this, wrappedEnd);
+      return originalEnd.apply(this, args);
+    };
+    Object.defineProperty(wrappedEnd, 'name', { value: 'end', configurable: true });
+    Object.defineProperty(wrappedEnd, 'length', { value: originalEnd.length, configurable: true });
+    prototype.end = wrappedEnd;
+    restores.push(() => {
+      if (prototype.end !== wrappedEnd) return;
+      if (hadOwnEnd) prototype.end = originalEnd;
+      else delete prototype.end;
+    });
+  }
 
   // fetch (undici) requests are the `http` kind: their sockets are not measured again here.
   const onUndiciConnected = (message: unknown) => {

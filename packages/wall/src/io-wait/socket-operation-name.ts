@@ -16,6 +16,9 @@ const WELL_KNOWN_PORTS: Readonly<Record<number, string>> = {
   8125: 'statsd',
 };
 
+/** Packages on a writing stack that pass calls through (tracers, context managers, Vigil), never the client. */
+const PASS_THROUGH_PACKAGE = /^(?:@opentelemetry\/|@datadog\/|dd-trace$|@vigil\/)/;
+
 const PACKAGE_IN_PATH = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/;
 
 /**
@@ -30,11 +33,14 @@ export function socketOperationName(socket: net.Socket, writerFiles: readonly st
   let client: string | undefined;
   for (const file of writerFiles) {
     const match = PACKAGE_IN_PATH.exec(file);
-    if (match) {
-      client = match[1]!.replace('\\', '/');
+    const name = match?.[1]!.replace('\\', '/');
+    if (name !== undefined && !PASS_THROUGH_PACKAGE.test(name)) {
+      client = name;
       break;
     }
   }
+  // Written while still connecting (a one-shot request): the peer is not known yet.
+  if (port === undefined && socket.connecting) return client ?? 'socket';
   if (port === undefined) return `${client ?? 'socket'} (ipc)`;
   const host = socket.remoteAddress ?? '?';
   const hostPart = host.includes(':') ? `[${host}]` : host;
