@@ -55,17 +55,13 @@ export class SourceMapResolver {
     const pending = [...new Set(this.uncached(files))];
     // Several reads at a time: each one waits for a turn of the event loop, which in a busy app is
     // one of its synchronous chunks, so reading the maps one after another starved the period's
-    // export (issue 15, item 6). Bounded, because one map can be megabytes.
-    const readNext = async (): Promise<void> => {
-      for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-        try {
-          this.remember(file, await loadMapAsync(file));
-        } catch {
-          this.remember(file, undefined);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_MAP_READS, pending.length) }, readNext));
+    // export (issue 15, item 6). Bounded, because one map can be megabytes; remembered in the
+    // order asked, so the LRU cache keeps the same maps whatever order the reads finish in.
+    for (let first = 0; first < pending.length; first += MAX_PARALLEL_MAP_READS) {
+      const batch = pending.slice(first, first + MAX_PARALLEL_MAP_READS);
+      const loaded = await Promise.all(batch.map((file) => loadMapAsync(file).catch(() => undefined)));
+      batch.forEach((file, i) => this.remember(file, loaded[i]));
+    }
   }
 
   /** Same as `prepare`, blocking: for the exit path, where no asynchronous work can run. */
