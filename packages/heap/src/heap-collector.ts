@@ -8,6 +8,14 @@ import { resolveHeapOptions, type HeapOptions, type ResolvedHeapOptions } from '
 import { monitorOutOfMemory } from './out-of-memory';
 import { EVENTS_PROFILE_TYPE, SPACE_PROFILE_TYPE } from './sample-types';
 
+/**
+ * Periods of growth before the running app is warned (on stderr and in profile comments) about a
+ * leak suspect: one more than the analysis of saved profiles needs (DEFAULT_LEAK_MIN_PERIODS, what
+ * `vigil leaks` and the viewer use), because a warning in the app's own output must not be a false
+ * alarm, and with four periods a steady app that churns young garbage was flagged now and then.
+ */
+const RUNTIME_LEAK_MIN_PERIODS = DEFAULT_LEAK_MIN_PERIODS + 1;
+
 /** The heap collector: a core `Collector` with the leak suspects it currently sees. */
 export interface HeapCollector extends Collector {
   readonly name: 'heap';
@@ -153,7 +161,7 @@ class HeapCollectorImpl implements HeapCollector {
     history.add(timeMs, profile, majorGcs);
     this.currentSuspects = history.suspects({
       minGrowthBytes: this.config.leakMinGrowthBytes,
-      minPeriods: Math.min(DEFAULT_LEAK_MIN_PERIODS, this.config.leakHistoryPeriods),
+      minPeriods: Math.min(RUNTIME_LEAK_MIN_PERIODS, this.config.leakHistoryPeriods),
     });
     for (const suspect of this.currentSuspects) {
       const key = `${suspect.name}\u0000${suspect.file}\u0000${suspect.line}`;
