@@ -109,10 +109,11 @@ export function siteTotals(profile: Profile, limit = Infinity): Map<string, Site
 /**
  * The frame a leak is reported at: the innermost one in the app's own code. A leak that
  * allocates through Node's own modules (`Buffer.toString`, `JSON.parse`) is the caller's leak, and
- * `slice (node:buffer)` tells a user nothing. Falls back to the leaf when no frame is the app's.
+ * `slice (node:buffer)` tells a user nothing. A stack with no frame of the app's is Node's own
+ * memory (its caches, `deprecate`'s memo): undefined, never an app leak to warn about.
  */
 function appSite(stack: readonly Frame[]): Frame | undefined {
-  return stack.find((frame) => !isRuntimeFrame(frame)) ?? stack[0];
+  return stack.find((frame) => !isRuntimeFrame(frame));
 }
 
 /**
