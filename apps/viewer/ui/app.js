@@ -658,39 +658,33 @@
     const result = await api('leaks', params);
     const body = $('leaks-table').querySelector('tbody');
     clearChildren(body);
+    // One row per site; unconfirmed ones (no full GC between the profiles) are greyed and say so.
+    const suspectRow = (s, rank, processText, className) => {
+      const row = document.createElement('tr');
+      if (className) row.className = className;
+      row.appendChild(el('td', rank, 'num'));
+      const name = el('td', s.name, 'fn');
+      name.title = (s.heaviestStack || []).join('\n');
+      row.appendChild(name);
+      row.appendChild(el('td', s.file ? `${s.file}${s.line ? `:${s.line}` : ''}` : ''));
+      row.appendChild(el('td', formatValue(s.growthBytesPerMinute, 'bytes'), 'num'));
+      row.appendChild(el('td', `${formatValue(s.firstBytes, 'bytes')} → ${formatValue(s.lastBytes, 'bytes')}`, 'num'));
+      row.appendChild(el('td', s.periods, 'num'));
+      row.appendChild(el('td', processText));
+      body.appendChild(row);
+    };
     let count = 0;
     for (const group of result.groups) {
       for (const s of group.suspects) {
         count++;
-        const row = document.createElement('tr');
-        row.appendChild(el('td', s.rank, 'num'));
-        const name = el('td', s.name, 'fn');
-        name.title = (s.heaviestStack || []).join('\n');
-        row.appendChild(name);
-        row.appendChild(el('td', s.file ? `${s.file}${s.line ? `:${s.line}` : ''}` : ''));
-        row.appendChild(el('td', formatValue(s.growthBytesPerMinute, 'bytes'), 'num'));
-        row.appendChild(el('td', `${formatValue(s.firstBytes, 'bytes')} → ${formatValue(s.lastBytes, 'bytes')}`, 'num'));
-        row.appendChild(el('td', s.periods, 'num'));
-        row.appendChild(el('td', group.process));
-        body.appendChild(row);
+        suspectRow(s, s.rank, group.process);
       }
     }
     let unconfirmed = 0;
     for (const group of result.groups) {
       for (const s of group.unconfirmed || []) {
         unconfirmed++;
-        const row = document.createElement('tr');
-        row.className = 'unconfirmed';
-        row.appendChild(el('td', '?', 'num'));
-        const name = el('td', s.name, 'fn');
-        name.title = (s.heaviestStack || []).join('\n');
-        row.appendChild(name);
-        row.appendChild(el('td', s.file ? `${s.file}${s.line ? `:${s.line}` : ''}` : ''));
-        row.appendChild(el('td', formatValue(s.growthBytesPerMinute, 'bytes'), 'num'));
-        row.appendChild(el('td', `${formatValue(s.firstBytes, 'bytes')} → ${formatValue(s.lastBytes, 'bytes')}`, 'num'));
-        row.appendChild(el('td', s.periods, 'num'));
-        row.appendChild(el('td', `${group.process} — not yet confirmed: no full GC between these profiles`));
-        body.appendChild(row);
+        suspectRow(s, '?', `${group.process} — not yet confirmed: no full GC between these profiles`, 'unconfirmed');
       }
     }
     if (count === 0 && unconfirmed === 0) {
