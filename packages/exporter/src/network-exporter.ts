@@ -29,7 +29,7 @@ export interface NetworkExporterStats {
   failed: number;
   /** HTTP attempts made, first tries and retries. */
   attempts: number;
-  /** Detached uploaders started on process.exit(). */
+  /** Detached uploaders started: on process.exit(), and for a final upload that failed once. */
   detachedUploads: number;
 }
 
@@ -82,10 +82,15 @@ export abstract class NetworkExporter implements Exporter {
       this.stats.failed++;
       return { ok: false, error: new Error(this.redact(`${this.name} could not encode the batch: ${(error as Error)?.message ?? String(error)}`)) };
     }
+    // The final batch (stop, exit) gets one attempt here: retrying an unreachable backend in process
+    // held every exit of the app for the whole stop deadline (3 s with no agent running). What the
+    // attempt does not deliver goes to the detached uploader, which retries after the app is gone.
+    const final = batch.period.final;
+    const policy = final ? { ...this.policy, maxAttempts: 1 } : this.policy;
     // In parallel: behind a busy app every await costs one of its synchronous chunks, and one upload
     // after the other doubled the time an export needed to get through.
     const results = await Promise.all(requests.map((request) => sendWithRetry(this.transport, request, {
-      policy: this.policy,
+      policy,
       requestTimeoutMs: this.requestTimeoutMs,
       deadlineMs,
       signal,
@@ -98,6 +103,14 @@ export abstract class NetworkExporter implements Exporter {
         }
       },
     })));
+    const undelivered = requests.filter((_, i) => !results[i]!.ok);
+    if (final && undelivered.length > 0 && this.policy.maxAttempts > 1 && !signal.aborted) {
+      const handedOver = this.handToDetachedUploader(undelivered, { ...this.policy, maxAttempts: this.policy.maxAttempts - 1 });
+      if (handedOver.ok) {
+        this.log.debug(`${this.name}: the final upload failed once (${results.flatMap((r) => (r.ok ? [] : [r.error.message])).join('; ')}); the detached uploader retries it`);
+        return handedOver;
+      }
+    }
     const problems = results.flatMap((result) => (result.ok ? [] : [result.error.message]));
     if (problems.length === 0) {
       this.stats.delivered++;
@@ -108,13 +121,21 @@ export abstract class NetworkExporter implements Exporter {
   }
 
   exportSync(batch: ProfileBatch): ExportResult {
+    let requests: HttpRequest[];
     try {
-      const requests = this.requestsForSync(batch);
-      if (requests.length === 0) return { ok: true };
+      requests = this.requestsForSync(batch);
+    } catch (error) {
+      return { ok: false, error: new Error(this.redact(`${this.name} could not encode the batch: ${(error as Error)?.message ?? String(error)}`)) };
+    }
+    return requests.length === 0 ? { ok: true } : this.handToDetachedUploader(requests, this.policy);
+  }
+
+  private handToDetachedUploader(requests: readonly HttpRequest[], policy: RetryPolicy): ExportResult {
+    try {
       startDetachedUpload(this.transport.target, requests, {
         deadlineMs: Date.now() + this.exitUploadTimeoutMs,
         requestTimeoutMs: Math.min(this.requestTimeoutMs, this.exitUploadTimeoutMs),
-        policy: this.policy,
+        policy,
       });
       this.stats.detachedUploads++;
       return { ok: true };

@@ -115,6 +115,32 @@ describe('in real child processes', () => {
     }
   });
 
+  // The final upload was retried in process until the stop deadline: with no agent running, every
+  // natural end of the app took 3 s more. One attempt now, then the detached uploader takes over.
+  test('an app that ends on its own with no agent listening exits at once; the final profile arrives once the agent is up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-agent-down-'));
+    const socket = join(dir, 'apm.socket');
+    const server = new IntakeServer();
+    try {
+      const { code, stdout, stderr, exitedAtMs } = await run('end-with-agent-down.ts', [`unix://${socket}`]);
+      expect(code).toBe(0);
+      expect(stderr).toBe('');
+      const doneAtMs = Number(/work done at (\d+)/.exec(stdout)![1]);
+      // Was 3,000+ ms (retries until the stop deadline); process teardown on a busy machine aside.
+      expect(exitedAtMs - doneAtMs).toBeLessThan(1_500);
+      await server.listen(socket);
+      const [request] = await server.waitForAccepted(1, 15_000);
+      const event = JSON.parse(part(request!, 'event').data.toString());
+      expect(event.tags_profiler).toContain('service:agent-down-job');
+      expect(event.tags_profiler).toContain('snapshot:on_shutdown');
+      const totals = totalsByFunction(decodeProfile(part(request!, 'wall.pprof').data), 'sample');
+      expect(totals.functions.find((t) => t.name === 'finalWork')?.self).toBe(7);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   // Requests in flight held ref'd sockets; with a period under the request timeout a new one was
   // always in flight, and the app never ended (still running 70 s after its last line).
   test('a backend that accepts and never answers does not keep the app alive past the exit-flush budget', async () => {
