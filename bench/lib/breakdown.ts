@@ -37,12 +37,14 @@ export interface BreakdownOptions {
 
 export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
-export const WINDOW_MECHANISMS = ['defaults', 'cpu', 'wall', 'wall-io', 'io-wait', 'heap', 'lock', 'tracing'] as const;
+export const WINDOW_MECHANISMS = ['none', 'defaults', 'cpu', 'cpu-1hz', 'wall', 'wall-io', 'io-wait', 'heap', 'lock', 'tracing'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
 
 const MECHANISM_LABELS: Record<string, string> = {
+  none: 'nothing switched on (A/A: the noise floor of the method)',
   defaults: 'register defaults (cpu, wall + I/O wait, heap, lock)',
   cpu: 'cpu alone (V8 sampler with CPU time and contexts)',
+  'cpu-1hz': 'cpu alone at 1 Hz (V8\'s profiling mode with next to no samples)',
   wall: 'wall alone, no I/O wait (the same V8 sampler)',
   'wall-io': 'wall with I/O wait (sampler + I/O-wait wrappers)',
   'io-wait': 'I/O-wait wrappers alone (wall with I/O wait against wall without)',

@@ -3,10 +3,12 @@
 // pair. Neighbours' load hits both sides of a pair equally, which separate processes cannot promise.
 //
 // params.mechanism picks what is switched on:
+//   'none'      - nothing: the A/A row, the noise floor of the method;
 //   'defaults'  - `new Profiler()` from the built @vigil/profiler with nothing set but the exporter:
 //                 exactly the collectors and options `@vigil/profiler/register` runs by default;
 //   'cpu', 'wall' (no I/O wait), 'wall-io' (I/O wait alone, through a wall collector), 'heap',
-//   'lock', 'tracing' - one collector alone, for the cost breakdown.
+//   'lock', 'tracing' - one collector alone, for the cost breakdown; 'cpu-1hz' - cpu sampling at
+//   1 Hz, i.e. V8's profiling mode with next to no samples.
 // params.work: 'mixed' (hashing, JSON, sorting, allocation, fs, timers and a mutex per batch) or
 // 'http' (this process serves ~1 ms-of-work JSON requests; an unprofiled child process loads it).
 import { spawn } from 'node:child_process';
@@ -36,6 +38,8 @@ writeFileSync(dataFile, JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ 
 
 const ONE_COLLECTOR = {
   cpu: () => cpu(),
+  // V8's profiling mode with next to no sampling: what having the V8 profiler on costs by itself.
+  'cpu-1hz': () => cpu({ samplingHz: 1 }),
   wall: () => wall({ ioWait: false }),
   'wall-io': () => wall({ ioWait: true }),
   heap: () => heap(),
@@ -43,7 +47,7 @@ const ONE_COLLECTOR = {
   // No tracer is loaded: what remains is the poll that looks for one, and the span-labels hooks.
   tracing: () => tracingCorrelation(),
 };
-if (mechanism !== 'defaults' && !ONE_COLLECTOR[mechanism]) throw new Error(`unknown mechanism ${mechanism}`);
+if (mechanism !== 'defaults' && mechanism !== 'none' && !ONE_COLLECTOR[mechanism]) throw new Error(`unknown mechanism ${mechanism}`);
 
 // Loaded through require, after the profiler exists, as a CommonJS app would load it.
 const { Mutex } = createRequire(import.meta.url)('async-mutex');
@@ -113,7 +117,9 @@ async function httpWindow(durationMs) {
 const measureWindow = work === 'http' ? httpWindow : mixedWindow;
 holdRealisticHeap();
 if (work === 'http') await startService();
-const makeProfiler = (which, prefix) => new Profiler({
+// 'none' switches nothing on: the same alternation with identical windows, the A/A noise floor.
+const NOTHING = { collectors: [], start() {}, async stop() {} };
+const makeProfiler = (which, prefix) => which === 'none' ? NOTHING : new Profiler({
   service: 'vigil-bench-windows',
   ...(which === 'defaults' ? {} : { collectors: [ONE_COLLECTOR[which]()] }),
   exporters: [fileExporter({ prefix: join(dir, prefix) })],
