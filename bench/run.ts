@@ -335,7 +335,7 @@ async function main(): Promise<void> {
     }
     if (options.windows) {
       md.push('', '## Vigil on/off windows (one process)', '');
-      md.push(`${options.windowPairs} pairs of ${options.windowMs} ms windows per work (order off,on,on,off,...); Vigil as \`@vigil/profiler/register\` runs it with nothing set (cpu, wall with I/O wait, heap, lock: \`new Profiler()\` from the built package with only the exporter given), started and stopped between windows. Mixed: hashing, JSON, sorting, allocation, a stat, a read, a timer and a mutex per 20 units. HTTP: the service of the http workload, loaded by an unprofiled child process; unit = one request.`);
+      md.push(`${options.windowPairs} pairs of ${options.windowMs} ms windows per work (order off,on,on,off,...); Vigil as \`@vigil/profiler/register\` runs it with nothing set (cpu, wall with I/O wait, heap, lock: \`new Profiler()\` from the built package with only the exporter given), started and stopped between windows, with the production period of 60 s (no period's work inside a window: \`pnpm bench --breakdown\` measures that apart). Mixed: hashing, JSON, sorting, allocation, a stat, a read, a timer and a mutex per 20 units. HTTP: the service of the http workload, loaded by an unprofiled child process; unit = one request.`);
       md.push('', markdownTable(['work', 'CPU per unit of work, on / off [95% CI]', 'work per second', 'profiles written', 'start+stop ms per cycle'], windows.map((w) => [w.work, formatRatio(w.cpuPerUnit), formatRatio(w.throughput), `${w.profiles}${w.profiles > 0 ? '' : ' (INVALID)'}`, w.switchMsPerCycle.toFixed(0)])));
       for (const e of windowsErrors) md.push(`- failed: ${e}`);
     }
