@@ -18,16 +18,16 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Runs `app` (a CommonJS file written to `dir`) under the preload; returns the loaded module paths and the hooks flag. */
 function loadedBy(env: Record<string, string>, dir = mkdtempSync(join(tmpdir(), 'vigil-lazy-')), preload = ['--require', distRegister]) {
   const app = join(dir, 'app.cjs');
-  writeFileSync(app, `process.stdout.write(JSON.stringify({ modules: Object.keys(require.cache), esmHooks: globalThis[Symbol.for('vigil.lock.esm-hooks.v1')] === true }));`);
+  writeFileSync(app, `process.stdout.write(JSON.stringify({ modules: Object.keys(require.cache), builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)), esmHooks: globalThis[Symbol.for('vigil.lock.esm-hooks.v1')] === true }));`);
   const out = mkdtempSync(join(tmpdir(), 'vigil-lazy-out-'));
   const run = spawnSync(process.execPath, [...preload, app], {
     encoding: 'utf8', cwd: dir, timeout: 60_000,
     env: cleanEnv({ DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: `${out}/`, ...env }),
   });
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-  const { modules, esmHooks } = JSON.parse(run.stdout) as { modules: string[]; esmHooks: boolean };
+  const { modules, builtins, esmHooks } = JSON.parse(run.stdout) as { modules: string[]; builtins: string[]; esmHooks: boolean };
   const has = (fragment: string) => modules.some((m) => m.includes(fragment));
-  return { modules, esmHooks, has };
+  return { modules, builtins, esmHooks, has };
 }
 
 describe('the preload loads only what is switched on', () => {
@@ -35,6 +35,8 @@ describe('the preload loads only what is switched on', () => {
     const run = loadedBy({ DD_PROFILING_ENABLED: 'false' });
     const vigil = run.modules.filter((m) => /[\\/]packages[\\/]|@vigil|@datadog/.test(m));
     expect(vigil).toEqual([distRegister]);
+    // worker_threads alone was +1.8 MB of peak RSS on Node 24, loaded before the switch was read.
+    expect(run.builtins).not.toContain('worker_threads');
   });
 
   test('lock only: no native addon and no sampler package are loaded', () => {
