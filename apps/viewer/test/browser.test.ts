@@ -321,10 +321,15 @@ browserTest('in-use heap is a level: the mean or latest snapshot, never the sum,
   expect(await page.textContent('#summary')).toBe('20.0 MiB — inuse_space: latest snapshot of each process');
   const leaky = await page.$$eval('#top-table tbody tr', (trs) => trs.find((tr) => tr.firstChild?.firstChild?.textContent === 'leakyAppend')?.children[1]?.textContent);
   expect(leaky).toBe('18.0 MiB');
+  // Each switch waits for its own load: counting loads after selecting 'mean' could take that
+  // load for the wall one, and the check then ran before the wall view (failed once in CI).
+  n = await loads();
   await page.selectOption('#heapAgg', 'mean');
+  await loadsAfter(n);
   n = await loads();
   await page.selectOption('#type', 'wall');
   await loadsAfter(n);
+  await page.waitForSelector('#heapAgg', { state: 'hidden', timeout: 10_000 });
   expect(await page.isVisible('#heapAgg')).toBe(false);
 });
 
