@@ -37,7 +37,7 @@ export interface BreakdownOptions {
 
 export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
-export const WINDOW_MECHANISMS = ['none', 'defaults', 'defaults-1s', 'cpu', 'cpu-1hz', 'wall', 'wall-io', 'io-wait', 'heap', 'lock', 'tracing'] as const;
+export const WINDOW_MECHANISMS = ['none', 'defaults', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
 
 const MECHANISM_LABELS: Record<string, string> = {
@@ -46,6 +46,9 @@ const MECHANISM_LABELS: Record<string, string> = {
   'defaults-1s': 'register defaults with a 1 s period: the same, plus one period\'s work every second',
   cpu: 'cpu alone (V8 sampler with CPU time and contexts)',
   'cpu-1hz': 'cpu alone at 1 Hz (V8\'s profiling mode with next to no samples)',
+  'v8-cpu-1hz': 'V8 CPU profiler driven directly at 1 Hz, no Vigil code (no contexts, no CPU time)',
+  'v8-cpu-99hz': 'V8 CPU profiler driven directly at 99 Hz, no Vigil code (no contexts, no CPU time)',
+  'v8-heap': 'V8 sampling heap profiler driven directly (512 KiB, 64 frames), no Vigil code',
   wall: 'wall alone, no I/O wait (the same V8 sampler)',
   'wall-io': 'wall with I/O wait (sampler + I/O-wait wrappers)',
   'io-wait': 'I/O-wait wrappers alone (wall with I/O wait against wall without)',
@@ -276,11 +279,12 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
       ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
       ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
       ['V8 sampler start (native binding alone, CPU time and contexts on)', `${Number(mech?.extra.samplerStartMs).toFixed(1)} ms`],
+      ['allocation-heavy loop with the V8 CPU profiler on at 1 Hz against off (V8\'s profiling mode, no Vigil code)', (() => { const a = (mech?.extra.allocMs ?? { on: [], off: [] }) as { on: number[]; off: number[] }; return a.on.length && a.off.length ? `${((median(a.on) / median(a.off) - 1) * 100).toFixed(1)} % (medians of ${a.on.length} rounds: ${median(a.on).toFixed(1)} against ${median(a.off).toFixed(1)} ms)` : 'n/a'; })()],
       ['V8 sampler stop-and-restart that ends each period: main thread blocked / main thread CPU', (() => { const r = (mech?.extra.restarts ?? []) as { elapsedMs: number; cpuMs: number }[]; return `${median(r.map((x) => x.elapsedMs)).toFixed(1)} ms / ${median(r.map((x) => x.cpuMs)).toFixed(2)} ms (median of ${r.length})`; })()],
       ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech?.extra.startMs).toFixed(0)} ms`],
       ['stop({ flush: true }) of the default profiler', `${Number(mech?.extra.stopMs).toFixed(0)} ms`],
     ]));
   }
   const markdown = md.join('\n');
-  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts } };
+  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts, allocMs: mech?.extra.allocMs } };
 }

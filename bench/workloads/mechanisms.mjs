@@ -5,7 +5,8 @@
 //   elapsed) and the CPU time of pprof encoding + gzip of that period's profiles, and their sizes;
 // - start() and stop({ flush }) of the default profiler;
 // - the V8 sampler alone (the native binding Vigil drives): start, and the stop-and-restart that
-//   ends each period (elapsed and CPU of the main thread).
+//   ends each period (elapsed and CPU of the main thread);
+// - V8's profiling mode: an allocation-heavy loop with the V8 CPU profiler off and on at 1 Hz.
 import { mkdtempSync, rmSync, stat } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -100,5 +101,31 @@ for (let i = 0; i < 6; i++) {
 }
 sampler.stop(false);
 sampler.dispose();
+
+// Where V8's profiling mode costs: a loop allocating short-lived objects, with the V8 CPU profiler
+// off and on at 1 Hz (next to no samples), alternating; CPU ms per round.
+function allocationLoop() {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < 3e5; i++) {
+    const o = { a: i, b: [i, i], c: `x${i}` };
+    x += o.b.length;
+  }
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+for (let i = 0; i < 20; i++) allocationLoop(); // warm-up: optimized code on both sides
+const allocMs = { on: [], off: [] };
+for (let r = 0; r < 16; r++) {
+  const on = r % 2 === 1;
+  const slowSampler = on ? new TimeProfiler({ intervalMicros: 1_000_000, durationMillis: 864e5, lineNumbers: false, withContexts: false, workaroundV8Bug: true, collectCpuTime: false, collectAsyncId: false, useCPED: false, isMainThread: true }) : undefined;
+  slowSampler?.start();
+  let ms = 0;
+  for (let j = 0; j < 5; j++) ms += allocationLoop();
+  allocMs[on ? 'on' : 'off'].push(ms);
+  if (slowSampler) {
+    slowSampler.stop(false);
+    slowSampler.dispose();
+  }
+}
 rmSync(dir, { recursive: true, force: true });
-report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, samplerStartMs, restarts, sink: x > 0 });
+report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, samplerStartMs, restarts, allocMs, sink: x > 0 });

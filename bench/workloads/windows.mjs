@@ -8,7 +8,9 @@
 //                 exactly the collectors and options `@vigil/profiler/register` runs by default;
 //   'cpu', 'wall' (no I/O wait), 'wall-io' (I/O wait alone, through a wall collector), 'heap',
 //   'lock', 'tracing' - one collector alone, for the cost breakdown; 'cpu-1hz' - cpu sampling at
-//   1 Hz, i.e. V8's profiling mode with next to no samples.
+//   1 Hz, i.e. V8's profiling mode with next to no samples; 'v8-cpu-1hz', 'v8-cpu-99hz', 'v8-heap' -
+//   @datadog/pprof's V8 samplers driven directly (no contexts, no CPU time; heap at 512 KiB, 64
+//   frames), without any Vigil code.
 // params.work: 'mixed' (hashing, JSON, sorting, allocation, fs, timers and a mutex per batch) or
 // 'http' (this process serves ~1 ms-of-work JSON requests; an unprofiled child process loads it).
 import { spawn } from 'node:child_process';
@@ -47,7 +49,7 @@ const ONE_COLLECTOR = {
   // No tracer is loaded: what remains is the poll that looks for one, and the span-labels hooks.
   tracing: () => tracingCorrelation(),
 };
-if (mechanism !== 'defaults' && mechanism !== 'none' && !ONE_COLLECTOR[mechanism]) throw new Error(`unknown mechanism ${mechanism}`);
+if (mechanism !== 'defaults' && mechanism !== 'none' && !ONE_COLLECTOR[mechanism] && !['v8-cpu-1hz', 'v8-cpu-99hz', 'v8-heap'].includes(mechanism)) throw new Error(`unknown mechanism ${mechanism}`);
 
 // Loaded through require, after the profiler exists, as a CommonJS app would load it.
 const { Mutex } = createRequire(import.meta.url)('async-mutex');
@@ -119,7 +121,29 @@ holdRealisticHeap();
 if (work === 'http') await startService();
 // 'none' switches nothing on: the same alternation with identical windows, the A/A noise floor.
 const NOTHING = { collectors: [], start() {}, async stop() {} };
-const makeProfiler = (which, prefix) => which === 'none' ? NOTHING : new Profiler({
+// The V8 samplers driven directly through @datadog/pprof, no Vigil code at all: what V8 costs.
+const requireFromProfiler = createRequire(createRequire(import.meta.url).resolve('@vigil/profiler/register'));
+function rawTimeSampler(hz) {
+  let sampler;
+  return {
+    collectors: [],
+    start() {
+      const { TimeProfiler } = requireFromProfiler('@datadog/pprof/out/src/time-profiler-bindings');
+      sampler = new TimeProfiler({ intervalMicros: Math.round(1e6 / hz), durationMillis: 864e5, lineNumbers: false, withContexts: false, workaroundV8Bug: true, collectCpuTime: false, collectAsyncId: false, useCPED: false, isMainThread: true });
+      sampler.start();
+    },
+    async stop() {
+      sampler.stop(false);
+      sampler.dispose();
+    },
+  };
+}
+function rawHeapSampler() {
+  const heapProfiler = () => requireFromProfiler('@datadog/pprof/out/src/heap-profiler');
+  return { collectors: [], start() { heapProfiler().start(512 * 1024, 64); }, async stop() { heapProfiler().stop(); } };
+}
+const RAW = { 'v8-cpu-1hz': () => rawTimeSampler(1), 'v8-cpu-99hz': () => rawTimeSampler(99), 'v8-heap': rawHeapSampler };
+const makeProfiler = (which, prefix) => which === 'none' ? NOTHING : RAW[which] ? RAW[which]() : new Profiler({
   service: 'vigil-bench-windows',
   ...(which === 'defaults' ? {} : { collectors: [ONE_COLLECTOR[which]()] }),
   exporters: [fileExporter({ prefix: join(dir, prefix) })],
