@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Profiler, encodeProfileSync, wall } from '@vigil/profiler';
-import { holdRealisticHeap, params, report } from './harness.mjs';
+import { holdRealisticHeap, nativeTimeSamplerOptions, params, report } from './harness.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-mech-'));
 const rounds = Number(params.rounds ?? 6);
@@ -84,7 +84,7 @@ const stopMs = performance.now() - s0;
 // The sampler alone, with the options Vigil uses.
 const requireFromProfiler = createRequire(createRequire(import.meta.url).resolve('@vigil/profiler/register'));
 const { TimeProfiler } = requireFromProfiler('@datadog/pprof/out/src/time-profiler-bindings');
-const sampler = new TimeProfiler({ intervalMicros: 10101, durationMillis: 864e5, lineNumbers: false, withContexts: true, workaroundV8Bug: true, collectCpuTime: true, collectAsyncId: false, useCPED: false, isMainThread: true });
+const sampler = new TimeProfiler(nativeTimeSamplerOptions(99, { vigil: true }));
 const s0Sampler = performance.now();
 sampler.start();
 const samplerStartMs = performance.now() - s0Sampler;
@@ -117,7 +117,7 @@ for (let i = 0; i < 20; i++) allocationLoop(); // warm-up: optimized code on bot
 const allocMs = { on: [], off: [] };
 for (let r = 0; r < 16; r++) {
   const on = r % 2 === 1;
-  const slowSampler = on ? new TimeProfiler({ intervalMicros: 1_000_000, durationMillis: 864e5, lineNumbers: false, withContexts: false, workaroundV8Bug: true, collectCpuTime: false, collectAsyncId: false, useCPED: false, isMainThread: true }) : undefined;
+  const slowSampler = on ? new TimeProfiler(nativeTimeSamplerOptions(1)) : undefined;
   slowSampler?.start();
   let ms = 0;
   for (let j = 0; j < 5; j++) ms += allocationLoop();

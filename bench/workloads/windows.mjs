@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { Profiler, cpu, fileExporter, heap, lock, tracingCorrelation, wall } from '@vigil/profiler';
-import { holdRealisticHeap, params, report } from './harness.mjs';
+import { holdRealisticHeap, nativeTimeSamplerOptions, params, report } from './harness.mjs';
 
 const windowMs = Number(params.windowMs ?? 2000);
 const pairs = Number(params.pairs ?? 10);
@@ -49,7 +49,6 @@ const ONE_COLLECTOR = {
   // No tracer is loaded: what remains is the poll that looks for one, and the span-labels hooks.
   tracing: () => tracingCorrelation(),
 };
-if (mechanism !== 'defaults' && mechanism !== 'none' && !ONE_COLLECTOR[mechanism] && !['v8-cpu-1hz', 'v8-cpu-99hz', 'v8-heap'].includes(mechanism)) throw new Error(`unknown mechanism ${mechanism}`);
 
 // Loaded through require, after the profiler exists, as a CommonJS app would load it.
 const { Mutex } = createRequire(import.meta.url)('async-mutex');
@@ -129,7 +128,7 @@ function rawTimeSampler(hz) {
     collectors: [],
     start() {
       const { TimeProfiler } = requireFromProfiler('@datadog/pprof/out/src/time-profiler-bindings');
-      sampler = new TimeProfiler({ intervalMicros: Math.round(1e6 / hz), durationMillis: 864e5, lineNumbers: false, withContexts: false, workaroundV8Bug: true, collectCpuTime: false, collectAsyncId: false, useCPED: false, isMainThread: true });
+      sampler = new TimeProfiler(nativeTimeSamplerOptions(hz));
       sampler.start();
     },
     async stop() {
@@ -143,6 +142,7 @@ function rawHeapSampler() {
   return { collectors: [], start() { heapProfiler().start(512 * 1024, 64); }, async stop() { heapProfiler().stop(); } };
 }
 const RAW = { 'v8-cpu-1hz': () => rawTimeSampler(1), 'v8-cpu-99hz': () => rawTimeSampler(99), 'v8-heap': rawHeapSampler };
+if (mechanism !== 'defaults' && mechanism !== 'none' && !ONE_COLLECTOR[mechanism] && !RAW[mechanism]) throw new Error(`unknown mechanism ${mechanism}`);
 const makeProfiler = (which, prefix) => which === 'none' ? NOTHING : RAW[which] ? RAW[which]() : new Profiler({
   service: 'vigil-bench-windows',
   ...(which === 'defaults' ? {} : { collectors: [ONE_COLLECTOR[which]()] }),
