@@ -103,15 +103,15 @@ export abstract class NetworkExporter implements Exporter {
         }
       },
     })));
-    const undelivered = requests.filter((_, i) => !results[i]!.ok);
-    if (final && undelivered.length > 0 && this.policy.maxAttempts > 1 && !signal.aborted) {
+    const problems = results.flatMap((result) => (result.ok ? [] : [result.error.message]));
+    if (final && problems.length > 0 && this.policy.maxAttempts > 1 && !signal.aborted) {
+      const undelivered = requests.filter((_, i) => !results[i]!.ok);
       const handedOver = this.handToDetachedUploader(undelivered, { ...this.policy, maxAttempts: this.policy.maxAttempts - 1 });
       if (handedOver.ok) {
-        this.log.debug(`${this.name}: the final upload failed once (${results.flatMap((r) => (r.ok ? [] : [r.error.message])).join('; ')}); the detached uploader retries it`);
+        this.log.debug(`${this.name}: the final upload failed once (${problems.join('; ')}); the detached uploader retries it`);
         return handedOver;
       }
     }
-    const problems = results.flatMap((result) => (result.ok ? [] : [result.error.message]));
     if (problems.length === 0) {
       this.stats.delivered++;
       return { ok: true };
