@@ -25,6 +25,29 @@ describe('cpu()', () => {
     expect(Math.abs(total / 1e3 / truth.cpuMicros - 1)).toBeLessThanOrEqual(0.1);
   });
 
+  it('with a duty cycle, profiles one burst per period: each profile spans its burst and holds its CPU time', async () => {
+    // 3 s periods, a third of each sampled: 1 s bursts, the first from the start, in a 4.5 s run.
+    const { stdout, stderr, code, dir } = await runFixture('burn-split.ts', ['4.5'], { DD_PROFILING_UPLOAD_PERIOD: '3', VIGIL_SAMPLING_DUTY_CYCLE: '0.34' });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const truth = JSON.parse(stdout.trim()) as { cpuMicros: number };
+    const profiles = profilesOf(dir, 'cpu').sort((a, b) => Number(a.profile.timeNanos) - Number(b.profile.timeNanos));
+    expect(profiles.length).toBeGreaterThanOrEqual(1);
+    const first = profiles[0]!.profile;
+    expect(Number(first.durationNanos) / 1e6).toBeGreaterThan(900);
+    expect(Number(first.durationNanos) / 1e6).toBeLessThan(1300);
+    let sampledNanos = 0;
+    let cpuNanos = 0;
+    for (const { profile } of profiles) {
+      sampledNanos += Number(profile.durationNanos);
+      cpuNanos += totalsByFunction(profile, 'cpu').total;
+    }
+    // At most two bursts of about 1 s in a run that burned 4.5 s of CPU...
+    expect(sampledNanos / 1e6).toBeLessThan(2600);
+    expect(cpuNanos / 1e3).toBeLessThan(truth.cpuMicros * 0.6);
+    // ...and each burst's CPU time is what the spinning thread used during it.
+    expect(Math.abs(cpuNanos / sampledNanos - 1)).toBeLessThanOrEqual(0.15);
+  });
+
   it('profiles a worker thread in its own profile, labelled with its thread id and name', async () => {
     const { code, stderr, dir } = await runFixture('worker-app.ts');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });

@@ -1,4 +1,4 @@
-import type { CollectorContext, Lease } from '@vigil/core';
+import { DEFAULT_UPLOAD_PERIOD_MS, type CollectorContext, type Lease } from '@vigil/core';
 import { resolveTimeSamplerOptions, type ResolvedTimeSamplerOptions, type TimeSamplerOptions } from './sampler-options';
 import { runningTimeSampler, V8TimeSampler } from './time-sampler';
 
@@ -8,14 +8,15 @@ export const TIME_SAMPLER_RESOURCE_KEY = 'vigil.v8-time-sampler';
 /**
  * Gets this thread's shared V8 time sampler, starting it on first use. Pair with one
  * `lease.release()`; the last release stops it. The first acquirer's options win: a later one
- * asking for different options gets the running sampler and a warning.
+ * asking for different options gets the running sampler and a warning. `periodMs` (the
+ * profiler's period, 60 s when absent) sizes the sampling bursts of a duty cycle.
  */
 export function acquireTimeSampler(
-  ctx: Pick<CollectorContext, 'shared' | 'env' | 'logger'>,
+  ctx: Pick<CollectorContext, 'shared' | 'env' | 'logger'> & { periodMs?: number },
   options: TimeSamplerOptions = {},
 ): Lease<V8TimeSampler> {
   const resolved = resolveTimeSamplerOptions(options, ctx.env, ctx.logger);
-  const lease = ctx.shared.acquire(TIME_SAMPLER_RESOURCE_KEY, () => new V8TimeSampler(resolved, ctx.logger));
+  const lease = ctx.shared.acquire(TIME_SAMPLER_RESOURCE_KEY, () => new V8TimeSampler(resolved, ctx.logger, ctx.periodMs ?? DEFAULT_UPLOAD_PERIOD_MS));
   const differences = differingOptions(lease.value.options, resolved);
   if (differences.length > 0) {
     ctx.logger.warn(`the V8 sampler is already running with other options (${differences.join(', ')}); sharing it as it is`);

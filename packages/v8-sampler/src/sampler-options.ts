@@ -2,6 +2,15 @@ import { EnvReader, type Logger } from '@vigil/core';
 
 /** The default sampling rate: 99 Hz, not 100, so ticks do not phase-lock with 10 ms timers. */
 export const DEFAULT_SAMPLING_HZ = 99;
+/**
+ * Default share of each period the sampler runs: 10 s of a 60 s period, as Google Cloud Profiler
+ * samples. V8's profiler slows the whole isolate while it is on (its GC reports every moved code
+ * object; measured +2.5 % on an HTTP service at 1 Hz, bench/results/cost-breakdown.md), so
+ * continuous sampling cannot cost under 1 %; a sixth of the time can.
+ */
+export const DEFAULT_DUTY_CYCLE = 1 / 6;
+/** Shortest sampling burst: below it a burst's start cost (V8 logs every compiled function) dominates. */
+export const MIN_BURST_MS = 1000;
 /** Default bound on memory held by parsed source maps. */
 export const DEFAULT_SOURCE_MAP_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -25,6 +34,12 @@ export interface TimeSamplerOptions {
    * dd-trace-js. Costs one sample per tick instead of one per distinct stack.
    */
   timeline?: boolean;
+  /**
+   * Share of each period during which the sampler runs, in (0, 1]: one burst per period, at a
+   * random offset (the first at once, so a short-lived process is profiled from its start).
+   * 1 samples all the time. Default VIGIL_SAMPLING_DUTY_CYCLE or 1/6.
+   */
+  dutyCycle?: number;
 }
 
 export interface ResolvedTimeSamplerOptions {
@@ -33,6 +48,7 @@ export interface ResolvedTimeSamplerOptions {
   readonly sourceMapCacheBytes: number;
   readonly asyncContextFrame: boolean;
   readonly timeline: boolean;
+  readonly dutyCycle: number;
 }
 
 /** Options merged over the environment; bad values warn once through `logger` and fall back. */
@@ -49,8 +65,11 @@ export function resolveTimeSamplerOptions(
     ?? reader.number('VIGIL_SOURCE_MAP_CACHE_MB', DEFAULT_SOURCE_MAP_CACHE_BYTES / (1024 * 1024), { min: 0, max: 4096, unit: 'MiB' }) * 1024 * 1024;
   const asyncContextFrame = options.asyncContextFrame ?? reader.bool('VIGIL_SAMPLER_ASYNC_CONTEXT_FRAME', true);
   const timeline = options.timeline ?? reader.bool('DD_PROFILING_TIMELINE_ENABLED', true);
+  const dutyCycle = validNumber(options.dutyCycle, 'dutyCycle', Number.MIN_VALUE, 1, logger)
+    ?? reader.number('VIGIL_SAMPLING_DUTY_CYCLE', DEFAULT_DUTY_CYCLE, { min: 0.001, max: 1 });
   return {
     timeline,
+    dutyCycle,
     samplingIntervalMicros: Math.round(1_000_000 / samplingHz),
     sourceMaps,
     sourceMapCacheBytes: cacheBytes,

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isMainThread } from 'node:worker_threads';
 import type { Disposable, Logger } from '@vigil/core';
 import { loadNativeTimeProfiler, type NativeTimeProfiler, type RawTimeProfile } from './native-time-profiler';
-import type { ResolvedTimeSamplerOptions } from './sampler-options';
+import { MIN_BURST_MS, type ResolvedTimeSamplerOptions } from './sampler-options';
 import { SourceMapResolver } from './source-map-resolver';
 import { scriptFilesOf, snapshotFromRawProfile, type TimeSnapshot } from './time-snapshot';
 
@@ -15,8 +15,16 @@ export interface PeriodRef {
 /** Labels attached to samples taken while they are the sampler's context (e.g. span labels). */
 export type SamplerContextLabels = Readonly<Record<string, string | number>>;
 
+/** One stretch of sampling: what V8 recorded between a start (or restart) and a stop. */
+interface CapturedWindow {
+  profile: RawTimeProfile;
+  startUnixNanos: bigint;
+}
+
+/** Everything recorded since the previous capture: no window, one, or a burst that ended and the next one. */
 interface Capture {
-  profile: RawTimeProfile | undefined;
+  windows: CapturedWindow[];
+  /** Where an empty capture starts. */
   startUnixNanos: bigint;
 }
 
@@ -28,14 +36,19 @@ interface PeriodEntry {
 
 /** Snapshots kept for collectors that have not taken theirs yet (two collectors, a period or two). */
 const MAX_REMEMBERED_PERIODS = 4;
+/** Ended bursts kept for a capture that has not come (a profiler stopped, another one slower). */
+const MAX_ENDED_BURSTS = 4;
 /** How long V8 keeps samples before a stop; longer than any period, so nothing is dropped. */
 const MAX_PROFILE_DURATION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * One V8 time sampler for this thread, feeding both the CPU and the wall profile: each tick
- * records the stack, the thread CPU time since the previous tick and the active context. It is
- * stopped and restarted once per period, whichever collector asks first; the other one gets the
- * same snapshot. Get it through `acquireTimeSampler`, never construct it twice per thread.
+ * records the stack, the thread CPU time since the previous tick and the active context. A
+ * capture takes what was recorded since the previous one, once per period, whichever collector
+ * asks first; the other one gets the same snapshot. With a duty cycle under 1, V8's profiler runs
+ * in one burst per cycle of `periodMs` (the first from the start, the others at a random point of
+ * their cycle) and is off in between, so V8's profiling mode costs nothing there. Get it through
+ * `acquireTimeSampler`, never construct it twice per thread.
  */
 export class V8TimeSampler implements Disposable {
   private native: NativeTimeProfiler | undefined;
@@ -45,8 +58,17 @@ export class V8TimeSampler implements Disposable {
   private windowStartUnixNanos: bigint;
   private exitCapture: Capture | undefined;
   private readonly onExit = () => this.stopAtExit();
+  /** Burst length with a duty cycle, undefined when sampling all the time. */
+  private readonly burstMs: number | undefined;
+  /** Start of the current duty cycle (Date.now() milliseconds): cycles follow each other without drift. */
+  private cycleStartMs = Date.now();
+  private samplingNow = false;
+  /** Bursts that ended since the last capture. */
+  private endedBursts: CapturedWindow[] = [];
+  private burstTimer: NodeJS.Timeout | undefined;
+  private burstFailureReported = false;
 
-  constructor(readonly options: ResolvedTimeSamplerOptions, private readonly logger: Logger) {
+  constructor(readonly options: ResolvedTimeSamplerOptions, private readonly logger: Logger, private readonly periodMs: number) {
     const TimeProfiler = loadNativeTimeProfiler();
     this.store = options.asyncContextFrame && asyncContextFrameAvailable() ? new AsyncLocalStorage<object>() : undefined;
     this.native = new TimeProfiler({
@@ -63,9 +85,10 @@ export class V8TimeSampler implements Disposable {
       CPEDKey: this.store,
       isMainThread,
     });
-    this.native.start();
     if (!this.store) this.native.context = {};
+    this.burstMs = burstLengthMs(options.dutyCycle, periodMs);
     this.windowStartUnixNanos = nowUnixNanos();
+    this.startBurst();
     this.sourceMaps = options.sourceMaps ? new SourceMapResolver(options.sourceMapCacheBytes) : undefined;
     // A sampling signal arriving while Node tears the isolate down can crash it: stop first.
     process.once('exit', this.onExit);
@@ -82,19 +105,25 @@ export class V8TimeSampler implements Disposable {
     return this.native !== undefined;
   }
 
+  /** True while V8's profiler is taking samples: always without a duty cycle, during bursts with one. */
+  get sampling(): boolean {
+    return this.samplingNow;
+  }
+
   /** True when contexts follow async continuations (AsyncContextFrame) instead of being thread-wide. */
   get usesAsyncContextFrame(): boolean {
     return this.store !== undefined;
   }
 
   /**
-   * The snapshot for `period`: the first caller for a period stops and restarts the sampler, later
-   * callers for the same period get the same snapshot. Source maps are loaded without blocking.
+   * The snapshot for `period`: the first caller for a period takes what was recorded since the
+   * previous capture, later callers for the same period get the same snapshot. Source maps are
+   * loaded without blocking.
    */
   take(period: PeriodRef): Promise<TimeSnapshot> {
     const entry = this.entryFor(period);
     entry.snapshot ??= (async () => {
-      if (this.sourceMaps && entry.capture.profile) await this.sourceMaps.prepare(scriptFilesOf(entry.capture.profile));
+      if (this.sourceMaps) await this.sourceMaps.prepare(scriptFilesOfCapture(entry.capture));
       return this.toSnapshot(entry.capture);
     })();
     return entry.snapshot;
@@ -104,7 +133,7 @@ export class V8TimeSampler implements Disposable {
   takeSync(period: PeriodRef): TimeSnapshot {
     const entry = this.entryFor(period);
     if (!entry.snapshotSync) {
-      if (this.sourceMaps && entry.capture.profile) this.sourceMaps.prepareSync(scriptFilesOf(entry.capture.profile));
+      if (this.sourceMaps) this.sourceMaps.prepareSync(scriptFilesOfCapture(entry.capture));
       entry.snapshotSync = this.toSnapshot(entry.capture);
     }
     return entry.snapshotSync;
@@ -145,14 +174,17 @@ export class V8TimeSampler implements Disposable {
   /** Stops sampling for good; called by the shared-resource registry on the last release. */
   dispose(): void {
     process.removeListener('exit', this.onExit);
+    this.clearBurstTimer();
     const holder = globalThis as unknown as CurrentHolder;
     if (holder[CURRENT_KEY] === this) holder[CURRENT_KEY] = undefined;
     const native = this.native;
     this.native = undefined;
     this.periods.clear();
+    this.endedBursts = [];
     if (!native) return;
     try {
-      native.stop(false);
+      if (this.samplingNow) native.stop(false);
+      this.samplingNow = false;
       native.dispose();
     } catch (error) {
       this.logger.debug(`stopping the V8 sampler failed: ${(error as Error).message}`);
@@ -170,33 +202,96 @@ export class V8TimeSampler implements Disposable {
     return entry;
   }
 
-  /** Stops and restarts the sampler, returning what it recorded since the previous capture. */
+  /**
+   * What was recorded since the previous capture: the bursts that ended since, and the running
+   * one up to now (V8's profiler is stopped and restarted; a burst goes on until its end).
+   */
   private capture(): Capture {
     if (this.exitCapture) {
       const captured = this.exitCapture;
       this.exitCapture = undefined;
       return captured;
     }
+    const windows = this.endedBursts;
+    this.endedBursts = [];
     const startUnixNanos = this.windowStartUnixNanos;
-    if (!this.native) return { profile: undefined, startUnixNanos };
-    const profile = this.native.stop(true);
+    const native = this.native;
+    if (!native || !this.samplingNow) return { windows, startUnixNanos: windows[0]?.startUnixNanos ?? nowUnixNanos() };
+    const profile = native.stop(true);
     this.windowStartUnixNanos = nowUnixNanos();
-    if (profile) return { profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) };
-    // V8's profiler thread can get stuck in a loop and return empty profiles; a full restart fixes it.
-    if (this.native.v8ProfilerStuckEventLoopDetected() > 0) {
-      this.native.stop(false);
-      this.native.start();
+    if (profile) {
+      windows.push({ profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) });
+    } else if (native.v8ProfilerStuckEventLoopDetected() > 0) {
+      // V8's profiler thread can get stuck in a loop and return empty profiles; a full restart fixes it.
+      native.stop(false);
+      native.start();
     }
-    return { profile, startUnixNanos };
+    return { windows, startUnixNanos: windows[0]?.startUnixNanos ?? startUnixNanos };
+  }
+
+  /** Turns V8's profiler on; with a duty cycle, until the burst's end. Throws what V8 throws. */
+  private startBurst(): void {
+    this.burstTimer = undefined;
+    if (!this.native || this.samplingNow) return;
+    this.native.start();
+    this.samplingNow = true;
+    this.windowStartUnixNanos = nowUnixNanos();
+    if (this.burstMs !== undefined) this.burstTimer = setTimeout(() => this.endBurst(), this.burstMs).unref();
+  }
+
+  /** Turns V8's profiler off, keeps the burst for the next capture, and schedules the next cycle's burst. */
+  private endBurst(): void {
+    this.burstTimer = undefined;
+    const native = this.native;
+    if (!native || this.burstMs === undefined) return;
+    if (this.samplingNow) {
+      this.samplingNow = false;
+      try {
+        const profile = native.stop(false);
+        if (profile) this.endedBursts.push({ profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) });
+        if (this.endedBursts.length > MAX_ENDED_BURSTS) this.endedBursts.shift();
+      } catch (error) {
+        this.logger.debug(`ending a sampling burst failed: ${(error as Error).message}`);
+      }
+    }
+    // The next burst starts at a random point of the next cycle, so a job that runs at the same
+    // second of every minute is neither always nor never seen. A late timer skips whole cycles.
+    const now = Date.now();
+    do this.cycleStartMs += this.periodMs; while (this.cycleStartMs + this.periodMs <= now);
+    const startMs = this.cycleStartMs + Math.random() * (this.periodMs - this.burstMs);
+    this.burstTimer = setTimeout(() => this.startLaterBurst(), Math.max(0, startMs - now)).unref();
+  }
+
+  /** A burst after the first: when V8 refuses (another profiler took the thread), say so once and go on. */
+  private startLaterBurst(): void {
+    try {
+      this.startBurst();
+    } catch (error) {
+      if (!this.burstFailureReported) this.logger.warn(`the V8 sampler could not start a sampling burst: ${(error as Error).message}`);
+      this.burstFailureReported = true;
+      this.endBurst();
+    }
+  }
+
+  private clearBurstTimer(): void {
+    if (this.burstTimer) clearTimeout(this.burstTimer);
+    this.burstTimer = undefined;
   }
 
   private stopAtExit(): void {
     const native = this.native;
     if (!native) return;
+    this.clearBurstTimer();
     try {
       // Keep what was recorded: core's exit hook, which runs after this one, collects it synchronously.
-      const profile = native.stop(false);
-      this.exitCapture = { profile, startUnixNanos: profile ? unixNanosOfMonotonicMicros(profile.startTime) : this.windowStartUnixNanos };
+      const windows = this.endedBursts;
+      this.endedBursts = [];
+      if (this.samplingNow) {
+        const profile = native.stop(false);
+        if (profile) windows.push({ profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) });
+      }
+      this.samplingNow = false;
+      this.exitCapture = { windows, startUnixNanos: windows[0]?.startUnixNanos ?? this.windowStartUnixNanos };
       native.dispose();
     } catch {
       // exiting anyway
@@ -204,17 +299,34 @@ export class V8TimeSampler implements Disposable {
     this.native = undefined;
   }
 
+  /** One snapshot of the capture's windows: their samples together, their sampled time as the duration. */
   private toSnapshot(capture: Capture): TimeSnapshot {
-    if (!capture.profile) {
-      return { startUnixNanos: capture.startUnixNanos, durationNanos: 0, intervalNanos: this.options.samplingIntervalMicros * 1000, tickNanos: 0, samples: [] };
-    }
-    return snapshotFromRawProfile(capture.profile, {
+    const intervalNanos = this.options.samplingIntervalMicros * 1000;
+    const parts = capture.windows.map((window) => snapshotFromRawProfile(window.profile, {
       intervalMicros: this.options.samplingIntervalMicros,
-      startUnixNanos: capture.startUnixNanos,
+      startUnixNanos: window.startUnixNanos,
       sourceMaps: this.sourceMaps,
       timeline: this.options.timeline,
-    });
+    }));
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length === 0) return { startUnixNanos: capture.startUnixNanos, durationNanos: 0, intervalNanos, tickNanos: 0, samples: [] };
+    const durationNanos = parts.reduce((sum, part) => sum + part.durationNanos, 0);
+    const ticks = parts.reduce((sum, part) => sum + (part.tickNanos > 0 ? part.durationNanos / part.tickNanos : 0), 0);
+    return {
+      startUnixNanos: parts[0]!.startUnixNanos,
+      durationNanos,
+      intervalNanos,
+      tickNanos: ticks > 0 ? durationNanos / ticks : intervalNanos,
+      samples: parts.flatMap((part) => part.samples),
+    };
   }
+}
+
+/** Script files of every window of a capture, for loading their source maps ahead of conversion. */
+function scriptFilesOfCapture(capture: Capture): Set<string> {
+  const files = new Set<string>();
+  for (const window of capture.windows) for (const file of scriptFilesOf(window.profile)) files.add(file);
+  return files;
 }
 
 // On globalThis (one per thread) so that duplicated installs of this package find the same sampler.
@@ -234,6 +346,15 @@ function unixNanosOfMonotonicMicros(micros: number): bigint {
 
 function nowUnixNanos(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
+}
+
+/**
+ * The burst length for `dutyCycle` of `periodMs`, or undefined to sample all the time (a duty
+ * cycle of 1, or bursts that would fill the period anyway).
+ */
+export function burstLengthMs(dutyCycle: number, periodMs: number): number | undefined {
+  const burstMs = Math.max(MIN_BURST_MS, dutyCycle * periodMs);
+  return dutyCycle >= 1 || burstMs >= periodMs ? undefined : burstMs;
 }
 
 /** AsyncContextFrame is the default from Node 24; @datadog/pprof needs it for `useCPED`. */

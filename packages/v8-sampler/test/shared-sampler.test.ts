@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConsoleLogger, sharedResources } from '@vigil/core';
-import { acquireTimeSampler, currentTimeSampler, SourceMapResolver, SPECIAL_FRAMES } from '@vigil/v8-sampler';
+import { acquireTimeSampler, burstLengthMs, currentTimeSampler, MIN_BURST_MS, SourceMapResolver, SPECIAL_FRAMES } from '@vigil/v8-sampler';
 
 const ctx = { shared: sharedResources, env: {}, logger: createConsoleLogger('silent') };
 
@@ -47,6 +47,57 @@ describe('the shared V8 time sampler', () => {
     } finally {
       lease.release();
     }
+  });
+
+  it('with a duty cycle, samples one burst per cycle and leaves V8\'s profiler off in between', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // A quarter of a 4 s period: 1 s bursts, the first from the start, then one per 4 s cycle.
+    const startedAt = Date.now();
+    const lease = acquireTimeSampler({ ...ctx, periodMs: 4000 }, { dutyCycle: 0.25 });
+    const sampler = lease.value;
+    try {
+      expect(sampler.sampling).toBe(true);
+      spin(300);
+      await sleep(1200);
+      expect(sampler.sampling).toBe(false);
+      const first = await sampler.take({ seq: 1, endMs: Date.now() });
+      expect(first.durationNanos / 1e6).toBeGreaterThan(900);
+      expect(first.durationNanos / 1e6).toBeLessThan(1300);
+      expect(first.samples.reduce((sum, s) => sum + s.cpuNanos, 0) / 1e6).toBeGreaterThan(200);
+      // The next burst starts at a random point of the next cycle: 4 to 7 s after the start.
+      while (!sampler.sampling && Date.now() - startedAt < 7500) await sleep(10);
+      expect(sampler.sampling).toBe(true);
+      const burstStartMs = Date.now();
+      expect(burstStartMs - startedAt).toBeGreaterThanOrEqual(3990);
+      spin(200);
+      // A capture in the middle of a burst takes what it holds so far; the burst goes on to its end.
+      const second = await sampler.take({ seq: 2, endMs: Date.now() });
+      expect(sampler.sampling).toBe(true);
+      // (V8's start takes tens of milliseconds: the burst's clock starts before the flag is seen.)
+      expect(Number(second.startUnixNanos / 1_000_000n)).toBeGreaterThanOrEqual(startedAt + 3990);
+      expect(Number(second.startUnixNanos / 1_000_000n)).toBeLessThanOrEqual(burstStartMs + 5);
+      expect(second.durationNanos / 1e6).toBeGreaterThan(150);
+      while (sampler.sampling && Date.now() - burstStartMs < 1500) await sleep(10);
+      expect(sampler.sampling).toBe(false);
+      const third = await sampler.take({ seq: 3, endMs: Date.now() });
+      expect((second.durationNanos + third.durationNanos) / 1e6).toBeGreaterThan(900);
+      expect((second.durationNanos + third.durationNanos) / 1e6).toBeLessThan(1300);
+      // Between bursts, nothing is recorded.
+      const fourth = await sampler.take({ seq: 4, endMs: Date.now() });
+      expect(fourth.samples).toEqual([]);
+    } finally {
+      lease.release();
+    }
+    expect(sampler.running).toBe(false);
+    expect(sampler.sampling).toBe(false);
+  }, 20_000);
+
+  it('samples all the time with a duty cycle of 1 or bursts that would fill the period', () => {
+    expect(burstLengthMs(1, 60_000)).toBeUndefined();
+    expect(burstLengthMs(1 / 6, 60_000)).toBe(10_000);
+    // Bursts are at least MIN_BURST_MS: at a 1 s period that is the whole period.
+    expect(burstLengthMs(1 / 6, MIN_BURST_MS)).toBeUndefined();
+    expect(burstLengthMs(0.01, 10_000)).toBe(MIN_BURST_MS);
   });
 
   it('warns when a second acquirer asks for different options, and shares the running sampler', () => {

@@ -13,7 +13,8 @@ import { numberOption } from './options';
 export const runHelp = `Usage: vigil run [options] -- <command> [args...]
 
 Runs a Node program (and the Node processes it starts) under the profiler, writes profiles to a
-folder or uploads them, and prints the top CPU hotspots at the end. Standard input and output,
+folder or uploads them, and prints the top CPU hotspots at the end. CPU and wall time are sampled
+all the time (the register preload alone samples 10 s a minute; VIGIL_SAMPLING_DUTY_CYCLE sets it). Standard input and output,
 the exit code and signals pass through unchanged.
 
 Options:
@@ -75,6 +76,8 @@ export async function runCommand(argv: string[], out: (text: string) => void): P
     DD_PROFILING_UPLOAD_PERIOD: String(periodSeconds),
     DD_PROFILING_OUTPUT_PPROF: `${outDir}/`,
     DD_PROFILING_EXPORTERS: values.upload ? 'file,agent' : 'file',
+    // A local run wants every second of the program; production's default samples 10 s a minute.
+    VIGIL_SAMPLING_DUTY_CYCLE: process.env.VIGIL_SAMPLING_DUTY_CYCLE ?? '1',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${quoteForNodeOptions(registerPath())}`.trim(),
   };
   if (values.profilers) env.DD_PROFILING_PROFILERS = values.profilers;
