@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeProfile } from '@vigil/core';
 import { cliBin, tempDir, vigil } from './helpers';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
@@ -51,6 +52,18 @@ describe('vigil run (real binary, real programs)', () => {
     expect(run.code).toBe(0);
     expect(readdirSync(out).every((f) => f.startsWith('cpu_'))).toBe(true);
     expect(topFunction(out)).toBe('crunchModules');
+  });
+
+  test('samples all the time, not in the register preload\'s bursts of a sixth of each period', () => {
+    const out = tempDir();
+    const spin = 'const end = Date.now() + 3500; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1);';
+    const run = vigil(['run', '--out', out, '--profilers', 'cpu', '--period', '6', '--', process.execPath, '-e', spin], { env: cleanEnv() });
+    expect(run.code).toBe(0);
+    const sampledMs = readdirSync(out)
+      .filter((f) => f.startsWith('cpu_'))
+      .reduce((sum, f) => sum + Number(decodeProfile(readFileSync(join(out, f))).durationNanos) / 1e6, 0);
+    // The preload alone would sample the first 1 s of this 6 s period.
+    expect(sampledMs).toBeGreaterThan(3000);
   });
 
   test('process.exit(3) keeps its exit code and leaves its last profile', () => {
