@@ -1,5 +1,4 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import { parseRetryAfterMs } from './retry-policy';
 
 /** Where requests go: an http(s) origin with an optional path prefix, or a unix socket. */
@@ -68,15 +67,19 @@ const IDLE_SOCKET_TIMEOUT_MS = 30_000;
  * An exit flush that must finish is kept alive by core, for at most its budget.
  */
 export class HttpTransport {
-  private agent: http.Agent;
+  /** Made at the first request: http, https and tls (5 ms at start-up) load when something is sent, not with the exporter. */
+  private agent: http.Agent | undefined;
 
-  constructor(readonly target: HttpTarget) {
-    this.agent = this.newAgent();
+  constructor(readonly target: HttpTarget) {}
+
+  /** `node:http`, or `node:https` for an https target. */
+  private client(): typeof http {
+    return process.getBuiltinModule(this.target.protocol === 'https:' ? 'node:https' : 'node:http') as typeof http;
   }
 
   private newAgent(): http.Agent {
     const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: 2, maxFreeSockets: 1, timeout: IDLE_SOCKET_TIMEOUT_MS };
-    return this.target.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    return new (this.client().Agent)(agentOptions);
   }
 
   /** One attempt: never rejects; resolves with the response or with why there is none. */
@@ -105,11 +108,11 @@ export class HttpTransport {
         method: request.method,
         path: `${t.pathPrefix}${request.path}`,
         headers: { ...request.headers, 'Content-Length': String(request.body.length) },
-        agent: this.agent,
+        agent: (this.agent ??= this.newAgent()),
         ...(t.socketPath ? { socketPath: t.socketPath } : { hostname: t.hostname, port: t.port }),
       };
       try {
-        req = (t.protocol === 'https:' ? https : http).request(requestOptions, (res) => {
+        req = this.client().request(requestOptions, (res) => {
           const chunks: Buffer[] = [];
           let kept = 0;
           res.on('data', (chunk: Buffer) => {
@@ -145,8 +148,8 @@ export class HttpTransport {
 
   /** Closes pooled connections (a later send opens new ones). */
   close(): void {
-    this.agent.destroy();
-    this.agent = this.newAgent();
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 }
 

@@ -46,6 +46,12 @@ describe('the preload loads only what is switched on', () => {
     expect(run.has(join('v8-sampler', 'dist')) || run.has(join('heap', 'dist'))).toBe(false);
   });
 
+  test('cpu only, writing files: no http, https or tls (the upload transport loads them at its first request)', () => {
+    const run = loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'cpu' });
+    expect(run.has(join('cpu', 'dist'))).toBe(true);
+    expect(run.builtins.filter((name) => ['http', 'https', 'tls'].includes(name))).toEqual([]);
+  });
+
   test('defaults: every collector, but not protobufjs (only the OTLP exporter needs it)', () => {
     const run = loadedBy({ DD_PROFILING_ENABLED: 'true' });
     for (const name of ['cpu', 'wall', 'heap', 'lock']) expect(run.has(join(name, 'dist'))).toBe(true);
