@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { runAccuracy, summariseAccuracy, type AccuracyRow } from './lib/accuracy';
-import { BREAKDOWN_PARTS, runBreakdown, runWindows, type WindowCell } from './lib/breakdown';
+import { BREAKDOWN_PARTS, DUTY_PERIOD_MS, runBreakdown, runWindows, WINDOW_MECHANISMS, type WindowCell } from './lib/breakdown';
 import { CONFIGS, NODE_MAJOR, peerVersions } from './lib/configs';
 import { PyroscopeSink } from './lib/pyroscope-sink';
 import { runOnce, type RunResult } from './lib/runner';
@@ -37,6 +37,7 @@ interface Options {
   windowPairs: number;
   breakdown: boolean;
   parts: string[];
+  mechanisms: string[];
   startupRounds: number;
   httpRounds: number;
   out: string;
@@ -70,8 +71,8 @@ function parseArgs(argv: string[]): Options {
   const help = argv.includes('--help') || argv.includes('-h');
   if (help) {
     console.log(`usage: pnpm bench [--quick] [--rounds N] [--workloads ${ALL_WORKLOADS.join(',')}] [--configs ${ALL_CONFIGS.join(',')}]
-       [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-ms MS] [--window-pairs N] [--out DIR]
-       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--startup-rounds N] [--http-rounds N] [--requests N]
+       [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-pairs N] [--out DIR]
+       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--mechanisms none,defaults,...] [--startup-rounds N] [--http-rounds N] [--requests N]
          the cost of each mechanism on its own: writes results/cost-breakdown.{md,json} (quick: cost-breakdown-quick)`);
     process.exit(0);
   }
@@ -95,6 +96,7 @@ function parseArgs(argv: string[]): Options {
     windowPairs: Math.round(number('--window-pairs', argv.includes('--breakdown') ? (quick ? 3 : 8) : quick ? 6 : 20)),
     breakdown: argv.includes('--breakdown'),
     parts: list('--parts', [...BREAKDOWN_PARTS]),
+    mechanisms: list('--mechanisms', [...WINDOW_MECHANISMS]),
     startupRounds: Math.round(number('--startup-rounds', quick ? 5 : 15)),
     httpRounds: Math.round(number('--http-rounds', quick ? 1 : 3)),
     out: value('--out') ?? join(__dirname, 'results'),
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
     const windows: WindowCell[] = [];
     const windowsErrors: string[] = [];
     if (options.windows) {
-      log(`on/off windows: ${options.windowPairs} pairs of ${options.windowMs} ms in one process, register defaults, on ${WINDOW_WORK.join(' and ')} work`);
+      log(`on/off windows: ${options.windowPairs} pairs of ${DUTY_PERIOD_MS} ms in one process, register defaults, on ${WINDOW_WORK.join(' and ')} work`);
       for (const work of WINDOW_WORK) {
         try {
           windows.push(await runWindows('defaults', work, { ...options, sink }));
@@ -335,7 +337,7 @@ async function main(): Promise<void> {
     }
     if (options.windows) {
       md.push('', '## Vigil on/off windows (one process)', '');
-      md.push(`${options.windowPairs} pairs of ${options.windowMs} ms windows per work (order off,on,on,off,...); Vigil as \`@vigil/profiler/register\` runs it with nothing set (cpu, wall with I/O wait, heap, lock: \`new Profiler()\` from the built package with only the exporter given), started and stopped between windows, with the production period of 60 s (no period's work inside a window: \`pnpm bench --breakdown\` measures that apart). Mixed: hashing, JSON, sorting, allocation, a stat, a read, a timer and a mutex per 20 units. HTTP: the service of the http workload, loaded by an unprofiled child process; unit = one request.`);
+      md.push(`${options.windowPairs} pairs of windows per work (order off,on,on,off,...), each one whole ${DUTY_PERIOD_MS / 1000} s profile period; Vigil as \`@vigil/profiler/register\` runs it with nothing set (cpu and wall sampled in one burst, a sixth of each period; I/O wait, heap, lock: \`new Profiler()\` from the built package with only the exporter given), started and stopped between windows, so every on-window holds one burst, its start and one period's end (a tenth of the production period: those count ten times as often as in production). Mixed: hashing, JSON, sorting, allocation, a stat, a read, a timer and a mutex per 20 units. HTTP: the service of the http workload, loaded by an unprofiled child process; unit = one request.`);
       md.push('', markdownTable(['work', 'CPU per unit of work, on / off [95% CI]', 'work per second', 'profiles written', 'start+stop ms per cycle'], windows.map((w) => [w.work, formatRatio(w.cpuPerUnit), formatRatio(w.throughput), `${w.profiles}${w.profiles > 0 ? '' : ' (INVALID)'}`, w.switchMsPerCycle.toFixed(0)])));
       for (const e of windowsErrors) md.push(`- failed: ${e}`);
     }

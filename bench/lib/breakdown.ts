@@ -31,19 +31,30 @@ export interface BreakdownOptions {
   http: { connections: number; requests: number; warmupRequests: number };
   /** Which parts to run (all by default): windows, startup, http, direct. */
   parts: readonly string[];
+  /** Which on/off window rows to run (all of WINDOW_MECHANISMS by default). */
+  mechanisms: readonly string[];
   sink: PyroscopeSink;
   log: (line: string) => void;
 }
 
 export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
-export const WINDOW_MECHANISMS = ['none', 'defaults', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'] as const;
+export const WINDOW_MECHANISMS = ['none', 'defaults', 'defaults-continuous', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
+
+/**
+ * The defaults sample cpu and wall in one burst a period (a sixth of it), so their row needs
+ * windows of whole periods: each on-window is one 6 s period, its 1 s burst (with the burst's
+ * start) and its period end. A tenth of the production period: the burst start and the period's
+ * work count ten times as often as in production, so the row overstates them.
+ */
+export const DUTY_PERIOD_MS = 6000;
 
 const MECHANISM_LABELS: Record<string, string> = {
   none: 'nothing switched on (A/A: the noise floor of the method)',
-  defaults: 'register defaults (cpu, wall + I/O wait, heap, lock), between period ends',
-  'defaults-1s': 'register defaults with a 1 s period: the same, plus one period\'s work every second',
+  defaults: `register defaults (cpu and wall sampled a sixth of each period, I/O wait, heap, lock), windows of one whole ${DUTY_PERIOD_MS / 1000} s period`,
+  'defaults-continuous': 'register defaults sampling cpu and wall all the time (VIGIL_SAMPLING_DUTY_CYCLE=1), between period ends',
+  'defaults-1s': 'register defaults with a 1 s period (which samples all the time): the same, plus one period\'s work every second',
   cpu: 'cpu alone (V8 sampler with CPU time and contexts)',
   'cpu-1hz': 'cpu alone at 1 Hz (V8\'s profiling mode with next to no samples)',
   'v8-cpu-1hz': 'V8 CPU profiler driven directly at 1 Hz, no Vigil code (no contexts, no CPU time)',
@@ -57,10 +68,10 @@ const MECHANISM_LABELS: Record<string, string> = {
   tracing: 'span correlation alone, no tracer loaded (the tracer poll; not in the defaults)',
 };
 
-/** (1 s period row - defaults row) / 60: one period's work per second, spread over a 60 s period. */
+/** (1 s period row - continuous row) / 60: one period's work per second, spread over a 60 s period. */
 function formatPerPeriodShare(cells: readonly WindowCell[], work: string): string {
   const perSecond = cells.find((c) => c.mechanism === 'defaults-1s' && c.work === work)?.cpuPerUnit.median;
-  const steady = cells.find((c) => c.mechanism === 'defaults' && c.work === work)?.cpuPerUnit.median;
+  const steady = cells.find((c) => c.mechanism === 'defaults-continuous' && c.work === work)?.cpuPerUnit.median;
   if (perSecond === undefined || steady === undefined) return 'n/a';
   return `${(((perSecond - steady) / 60) * 100).toFixed(2)} %`;
 }
@@ -82,16 +93,26 @@ export interface WindowCell {
  */
 const WINDOW_PERIOD_MS = 60_000;
 
+/** Windows workload parameters of each row. */
+function windowParams(mechanism: string, windowMs: number): { windowMs: number; periodMs: number; mechanism: string; offMechanism?: string; samplingDutyCycle?: number } {
+  switch (mechanism) {
+    case 'defaults': return { windowMs: DUTY_PERIOD_MS, periodMs: DUTY_PERIOD_MS, mechanism };
+    case 'defaults-continuous': return { windowMs, periodMs: WINDOW_PERIOD_MS, mechanism: 'defaults', samplingDutyCycle: 1 };
+    case 'defaults-1s': return { windowMs, periodMs: 1000, mechanism: 'defaults' };
+    case 'io-wait': return { windowMs, periodMs: WINDOW_PERIOD_MS, mechanism: 'wall-io', offMechanism: 'wall', samplingDutyCycle: 1 };
+    // One collector at a time, sampling all the time: the steady cost of each mechanism.
+    default: return { windowMs, periodMs: WINDOW_PERIOD_MS, mechanism, samplingDutyCycle: 1 };
+  }
+}
+
 export async function runWindows(mechanism: string, work: string, o: Pick<BreakdownOptions, 'windowMs' | 'windowPairs' | 'sink' | 'http'>): Promise<WindowCell> {
+  const params = windowParams(mechanism, o.windowMs);
   const r = await runOnce(CONFIGS.none, 'windows', {
-    periodSeconds: WINDOW_PERIOD_MS / 1000,
-    params: {
-      windowMs: o.windowMs, pairs: o.windowPairs, periodMs: mechanism === 'defaults-1s' ? 1000 : WINDOW_PERIOD_MS, work, connections: o.http.connections,
-      ...(mechanism === 'io-wait' ? { mechanism: 'wall-io', offMechanism: 'wall' } : { mechanism: mechanism === 'defaults-1s' ? 'defaults' : mechanism }),
-    },
+    periodSeconds: params.periodMs / 1000,
+    params: { ...params, pairs: o.windowPairs, work, connections: o.http.connections },
     sink: o.sink,
     http: o.http,
-    timeoutMs: o.windowMs * o.windowPairs * 2 + 120_000,
+    timeoutMs: params.windowMs * o.windowPairs * 2 + 120_000,
   });
   const windows = r.extra.windows as { on: boolean; units: number; elapsedMs: number; cpuMs: number }[];
   const on: { rate: number; cpu: number }[] = [];
@@ -177,7 +198,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   // 1. Windows.
   const cells: WindowCell[] = [];
   for (const work of o.parts.includes('windows') ? WINDOW_WORK : []) {
-    for (const mechanism of WINDOW_MECHANISMS) {
+    for (const mechanism of o.mechanisms) {
       try {
         const cell = await runWindows(mechanism, work, o);
         cells.push(cell);
@@ -234,16 +255,16 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   md.push(`Made by \`pnpm bench --breakdown${o.quick ? ' --quick' : ''}\` on Node ${process.version}, ${new Date(startedAt).toISOString()}, in ${((Date.now() - startedAt) / 60000).toFixed(1)} min, load average ${loadAtStart} at the start and ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end (2 cores here: above 2, neighbours compete for the CPU). Intervals are bootstrap 95 % intervals of the median over pairs or rounds.`);
   if (o.parts.includes('windows')) {
     md.push('', '## CPU per unit of work, on / off windows in one process', '');
-    md.push(`${o.windowPairs} pairs of ${o.windowMs} ms windows per row (off,on,on,off,...), each switch followed by 250 ms not counted; the production period of 60 s, so no period ends inside a window (start and the final flush fall in the switches), except in the 1 s period row. Mixed: hashing, JSON, sorting, allocation, then a stat, a read, a timer and a mutex per 20 units. HTTP: this process serves the http workload's JSON requests (hashing, then a 1 ms downstream wait), ${o.http.connections} keep-alive connections from an unprofiled child process; unit = one request.`);
+    md.push(`${o.windowPairs} pairs of ${o.windowMs} ms windows per row (off,on,on,off,...), each switch followed by 250 ms not counted; the production period of 60 s, so no period ends inside a window (start and the final flush fall in the switches), except in the 1 s period row and the defaults row, whose windows are each one whole ${DUTY_PERIOD_MS / 1000} s period (its sampling burst, the burst's start and the period's end). Rows other than the defaults sample cpu and wall all the time (VIGIL_SAMPLING_DUTY_CYCLE=1): the steady cost of each mechanism while it is on. Mixed: hashing, JSON, sorting, allocation, then a stat, a read, a timer and a mutex per 20 units. HTTP: this process serves the http workload's JSON requests (hashing, then a 1 ms downstream wait), ${o.http.connections} keep-alive connections from an unprofiled child process; unit = one request.`);
     md.push('', markdownTable(
       ['mechanism switched on', ...WINDOW_WORK.map((w) => `${w}: CPU per unit`), ...WINDOW_WORK.map((w) => `${w}: start+stop ms`)],
-      WINDOW_MECHANISMS.map((m) => [
+      o.mechanisms.map((m) => [
         MECHANISM_LABELS[m],
         ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? formatRatio(c.cpuPerUnit) : 'failed'; }),
         ...WINDOW_WORK.map((w) => { const c = cells.find((x) => x.mechanism === m && x.work === w); return c ? c.switchMsPerCycle.toFixed(0) : 'n/a'; }),
       ]),
     ));
-    md.push('', `A period's work (collection, encoding, export) at the production period, from the 1 s period row: ${WINDOW_WORK.map((w) => `${w} ${formatPerPeriodShare(cells, w)}`).join(', ')} of CPU (the difference of the two defaults rows, spread over 60 s). The defaults' whole cost is the row between period ends plus that.`);
+    md.push('', `A period's work (collection, encoding, export) at the production period, from the 1 s period row: ${WINDOW_WORK.map((w) => `${w} ${formatPerPeriodShare(cells, w)}`).join(', ')} of CPU (the 1 s period row minus the continuous row, spread over 60 s). The defaults row already counts one period's work in every window.`);
   }
   const base = startup.get('none')!;
   if (o.parts.includes('startup')) {

@@ -53,7 +53,7 @@ describe('pnpm bench --quick (smoke)', () => {
     // Every mechanism on both kinds of work, each run writing profiles.
     const cells: { mechanism: string; work: string; profiles: number }[] = result.cells;
     expect(cells.map((c) => `${c.work}/${c.mechanism}`).sort()).toEqual(
-      ['none', 'defaults', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'].flatMap((m) => [`mixed/${m}`, `http/${m}`]).sort(),
+      ['none', 'defaults', 'defaults-continuous', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'].flatMap((m) => [`mixed/${m}`, `http/${m}`]).sort(),
     );
     // Span correlation writes no profile of its own (labels and endpoint counts only), the 1 Hz row
     // may take no sample in a 200 ms window, and the A/A and direct V8 rows run no Vigil code.

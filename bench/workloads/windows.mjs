@@ -11,6 +11,8 @@
 //   1 Hz, i.e. V8's profiling mode with next to no samples; 'v8-cpu-1hz', 'v8-cpu-99hz', 'v8-heap' -
 //   @datadog/pprof's V8 samplers driven directly (no contexts, no CPU time; heap at 512 KiB, 64
 //   frames), without any Vigil code.
+// params.samplingDutyCycle: VIGIL_SAMPLING_DUTY_CYCLE for the profiler (unset: its default, a sixth
+// of each period; with it, windows of one whole period each average the bursts with the rest).
 // params.work: 'mixed' (hashing, JSON, sorting, allocation, fs, timers and a mutex per batch) or
 // 'http' (this process serves ~1 ms-of-work JSON requests; an unprofiled child process loads it).
 import { spawn } from 'node:child_process';
@@ -34,6 +36,7 @@ const work = String(params.work ?? 'mixed');
 // Work done after each switch and not counted: the steady state is what a long-running app pays;
 // start and stop costs (the sampler's code logging, hooks) are reported apart, as switchMs.
 const settleMs = Number(params.settleMs ?? 250);
+if (params.samplingDutyCycle !== undefined) process.env.VIGIL_SAMPLING_DUTY_CYCLE = String(params.samplingDutyCycle);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-windows-'));
 const dataFile = join(dir, 'data.json');
 writeFileSync(dataFile, JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i, s: `v${i}` }))));
