@@ -39,7 +39,7 @@ export interface BreakdownOptions {
 
 export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
 
-export const WINDOW_MECHANISMS = ['none', 'defaults', 'defaults-continuous', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'] as const;
+export const WINDOW_MECHANISMS = ['none', 'none-period', 'defaults', 'defaults-continuous', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
 
 /**
@@ -52,6 +52,7 @@ export const DUTY_PERIOD_MS = 6000;
 
 const MECHANISM_LABELS: Record<string, string> = {
   none: 'nothing switched on (A/A: the noise floor of the method)',
+  'none-period': `nothing switched on, windows of one ${DUTY_PERIOD_MS / 1000} s period (the A/A of the defaults row)`,
   defaults: `register defaults (cpu and wall sampled a sixth of each period, I/O wait, heap, lock), windows of one whole ${DUTY_PERIOD_MS / 1000} s period`,
   'defaults-continuous': 'register defaults sampling cpu and wall all the time (VIGIL_SAMPLING_DUTY_CYCLE=1), between period ends',
   'defaults-1s': 'register defaults with a 1 s period (which samples all the time): the same, plus one period\'s work every second',
@@ -97,6 +98,7 @@ const WINDOW_PERIOD_MS = 60_000;
 function windowParams(mechanism: string, windowMs: number): { windowMs: number; periodMs: number; mechanism: string; offMechanism?: string; samplingDutyCycle?: number } {
   switch (mechanism) {
     case 'defaults': return { windowMs: DUTY_PERIOD_MS, periodMs: DUTY_PERIOD_MS, mechanism };
+    case 'none-period': return { windowMs: DUTY_PERIOD_MS, periodMs: DUTY_PERIOD_MS, mechanism: 'none' };
     case 'defaults-continuous': return { windowMs, periodMs: WINDOW_PERIOD_MS, mechanism: 'defaults', samplingDutyCycle: 1 };
     case 'defaults-1s': return { windowMs, periodMs: 1000, mechanism: 'defaults' };
     case 'io-wait': return { windowMs, periodMs: WINDOW_PERIOD_MS, mechanism: 'wall-io', offMechanism: 'wall', samplingDutyCycle: 1 };
