@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,21 @@ describe('the shared V8 time sampler', () => {
     expect(sampler.running).toBe(false);
     expect(sampler.sampling).toBe(false);
   }, 20_000);
+
+  it('with a duty cycle, its burst timers never keep a process alive', () => {
+    // A process that only starts the sampler: its first burst ends after 1 s, the next is due 4 to
+    // 7 s after the start. The process must end on its own once its own 1.3 s timer has fired.
+    const script = [
+      "const { createConsoleLogger, sharedResources } = require('@vigil/core');",
+      "const { acquireTimeSampler } = require('@vigil/v8-sampler');",
+      "const lease = acquireTimeSampler({ shared: sharedResources, env: {}, logger: createConsoleLogger('silent'), periodMs: 4000 }, { dutyCycle: 0.25 });",
+      "setTimeout(() => process.stdout.write(lease.value.sampling ? 'sampling' : 'between bursts'), 1300);",
+    ].join('\n');
+    const startedAt = Date.now();
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 15_000 });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: 'between bursts', stderr: '' });
+    expect(Date.now() - startedAt).toBeLessThan(3500);
+  });
 
   it('samples all the time with a duty cycle of 1 or bursts that would fill the period', () => {
     expect(burstLengthMs(1, 60_000)).toBeUndefined();
