@@ -302,6 +302,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
       ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
       ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
       ['V8 sampler start (native binding alone, CPU time and contexts on)', `${Number(mech?.extra.samplerStartMs).toFixed(1)} ms`],
+      ['the same loop for whole 6 s periods under Vigil\'s cpu collector, CPU per iteration against off: sampling all the time / in its default burst (a sixth of each period)', (() => { const c = (mech?.extra.cycleMs ?? { off: [], continuous: [], bursts: [] }) as Record<'off' | 'continuous' | 'bursts', number[]>; if (!c.off.length || !c.continuous.length || !c.bursts.length) return 'n/a'; const vs = (xs: number[]) => `${((median(xs) / median(c.off) - 1) * 100).toFixed(1)} %`; return `${vs(c.continuous)} / ${vs(c.bursts)} (medians of ${c.off.length} rounds each)`; })()],
       ['allocation-heavy loop with the V8 CPU profiler on at 1 Hz against off (V8\'s profiling mode, no Vigil code)', (() => { const a = (mech?.extra.allocMs ?? { on: [], off: [] }) as { on: number[]; off: number[] }; return a.on.length && a.off.length ? `${((median(a.on) / median(a.off) - 1) * 100).toFixed(1)} % (medians of ${a.on.length} rounds: ${median(a.on).toFixed(1)} against ${median(a.off).toFixed(1)} ms)` : 'n/a'; })()],
       ['V8 sampler stop-and-restart that ends each period: main thread blocked / main thread CPU', (() => { const r = (mech?.extra.restarts ?? []) as { elapsedMs: number; cpuMs: number }[]; return `${median(r.map((x) => x.elapsedMs)).toFixed(1)} ms / ${median(r.map((x) => x.cpuMs)).toFixed(2)} ms (median of ${r.length})`; })()],
       ['start() of the default profiler (sampler, heap sampler, hooks)', `${Number(mech?.extra.startMs).toFixed(0)} ms`],
@@ -309,5 +310,5 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
     ]));
   }
   const markdown = md.join('\n');
-  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts, allocMs: mech?.extra.allocMs } };
+  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts, allocMs: mech?.extra.allocMs, cycleMs: mech?.extra.cycleMs } };
 }

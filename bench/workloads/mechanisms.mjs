@@ -6,13 +6,15 @@
 // - start() and stop({ flush }) of the default profiler;
 // - the V8 sampler alone (the native binding Vigil drives): start, and the stop-and-restart that
 //   ends each period (elapsed and CPU of the main thread);
-// - V8's profiling mode: an allocation-heavy loop with the V8 CPU profiler off and on at 1 Hz.
+// - V8's profiling mode: an allocation-heavy loop with the V8 CPU profiler off and on at 1 Hz;
+// - the same loop under Vigil's cpu collector over whole 6 s periods: off, sampling all the time,
+//   and in its default burst (a sixth of each period).
 import { mkdtempSync, rmSync, stat } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Profiler, encodeProfileSync, wall } from '@vigil/profiler';
+import { Profiler, cpu, encodeProfileSync, wall } from '@vigil/profiler';
 import { holdRealisticHeap, nativeTimeSamplerOptions, params, report } from './harness.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-mech-'));
@@ -127,5 +129,37 @@ for (let r = 0; r < 16; r++) {
     slowSampler.dispose();
   }
 }
+
+// The same loop for one whole period under Vigil's cpu collector: what the duty cycle leaves of
+// V8's cost. The loop yields between chunks, so the burst's timers run as in an app. CPU ms per
+// million iterations, rounds rotating off / all the time / bursts.
+const CYCLE_PERIOD_MS = 6000;
+async function allocateForOnePeriod() {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let iterations = 0;
+  while (performance.now() - t0 < CYCLE_PERIOD_MS) {
+    for (let i = 0; i < 3e4; i++) {
+      const o = { a: i, b: [i, i], c: `x${i}` };
+      x += o.b.length;
+    }
+    iterations += 3e4;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) / 1000) / (iterations / 1e6);
+}
+const cycleMs = { off: [], continuous: [], bursts: [] };
+for (let r = 0; r < Number(params.cycleRounds ?? 3); r++) {
+  for (const mode of ['off', 'continuous', 'bursts']) {
+    const profiler = mode === 'off' ? undefined : new Profiler({
+      service: 'bench-mechanisms', collectors: [cpu({ dutyCycle: mode === 'bursts' ? undefined : 1 })], exporters: [silentExporter],
+      uploadPeriodMs: CYCLE_PERIOD_MS, logger: 'warn', environment: {},
+    });
+    profiler?.start({ stopOnExit: false, profileChildren: false });
+    cycleMs[mode].push(await allocateForOnePeriod());
+    await profiler?.stop({ flush: false });
+  }
+}
 rmSync(dir, { recursive: true, force: true });
-report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, samplerStartMs, restarts, allocMs, sink: x > 0 });
+report({ workload: 'mechanisms', cpuMs: 0, elapsedMs: 0, ops: 1, ioNs, periods, startMs, stopMs, samplerStartMs, restarts, allocMs, cycleMs, sink: x > 0 });
