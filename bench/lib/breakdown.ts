@@ -243,7 +243,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   // 4. Direct timings.
   const mech = !o.parts.includes('direct') ? undefined : await runOnce(CONFIGS.none, 'mechanisms', {
     periodSeconds: o.periodSeconds,
-    params: { rounds: o.quick ? 4 : 10, ioCalls: o.quick ? 5000 : 20000, periods: o.quick ? 4 : 8, periodMs: 1000 },
+    params: { rounds: o.quick ? 4 : 10, ioCalls: o.quick ? 5000 : 20000, periods: o.quick ? 4 : 8, periodMs: 1000, cycleRounds: o.quick ? 1 : 3 },
     sink: o.sink,
     http: o.http,
     timeoutMs: 300_000,
