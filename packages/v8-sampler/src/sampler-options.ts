@@ -4,9 +4,9 @@ import { EnvReader, type Logger } from '@vigil/core';
 export const DEFAULT_SAMPLING_HZ = 99;
 /**
  * Default share of each period the sampler runs: 10 s of a 60 s period, as Google Cloud Profiler
- * samples. V8's profiler slows the whole isolate while it is on (its GC reports every moved code
- * object; measured +2.5 % on an HTTP service at 1 Hz, bench/results/cost-breakdown.md), so
- * continuous sampling cannot cost under 1 %; a sixth of the time can.
+ * samples. V8's profiler slows the whole isolate while it is on, whatever the rate (+2.5 % of CPU
+ * on an HTTP service at 1 Hz, measured in a quiet hour: README, cost section), so continuous
+ * sampling cannot cost under 1 %; a sixth of the time leaves a sixth of that.
  */
 export const DEFAULT_DUTY_CYCLE = 1 / 6;
 /** Shortest sampling burst: below it a burst's start cost (V8 logs every compiled function) dominates. */
