@@ -14,8 +14,8 @@ export const runHelp = `Usage: vigil run [options] -- <command> [args...]
 
 Runs a Node program (and the Node processes it starts) under the profiler, writes profiles to a
 folder or uploads them, and prints the top CPU hotspots at the end. CPU and wall time are sampled
-all the time (the register preload alone samples 10 s a minute; VIGIL_SAMPLING_DUTY_CYCLE sets it). Standard input and output,
-the exit code and signals pass through unchanged.
+all the time (the register preload alone samples 10 s a minute; VIGIL_SAMPLING_DUTY_CYCLE sets
+it). Standard input and output, the exit code and signals pass through unchanged.
 
 Options:
   --out <dir>            where profiles go (default ./profiles)
