@@ -85,7 +85,10 @@ describe('cpu()', () => {
     expect(profiles.length).toBe(1);
     const totals = totalsByFunction(profiles[0]!.profile, 'cpu');
     const burnMs = totals.functions.find((f) => f.name === 'burnBeforeExit')!.cumulative / 1e6;
-    expect(Math.abs(burnMs / truth.burnCpuMs - 1)).toBeLessThanOrEqual(0.1);
+    // What this guards is the last period being there. Its burn reads 3 to 14 % low (36 runs on
+    // Node 20 and 22, with and without sampling bursts, and no closer with a 1.5 s burn): within
+    // 10 % failed now and then on a loaded CI machine.
+    expect(Math.abs(burnMs / truth.burnCpuMs - 1)).toBeLessThanOrEqual(0.15);
   });
 
   (hasGo() ? it : it.skip)('writes profiles go tool pprof reads', async () => {
