@@ -29,9 +29,9 @@ describe('pnpm bench --quick (smoke)', () => {
       expect(row.medians.cpuMs).toBeGreaterThan(0);
     }
     expect(result.versions.node).toBe(process.version);
-    // On/off windows of the register defaults on both kinds of work, each with profiles written.
-    expect(result.windows.map((w: { work: string }) => w.work)).toEqual(['mixed', 'http']);
-    for (const w of result.windows) expect({ work: w.work, pairs: w.cpuPerUnit.n, wrote: w.profiles > 0 }).toEqual({ work: w.work, pairs: 1, wrote: true });
+    // On/off windows of the A/A row and the register defaults on both kinds of work; the defaults write profiles.
+    expect(result.windows.map((w: { work: string; mechanism: string }) => `${w.work}/${w.mechanism}`)).toEqual(['mixed/none-period', 'mixed/defaults', 'http/none-period', 'http/defaults']);
+    for (const w of result.windows) expect({ cell: `${w.work}/${w.mechanism}`, pairs: w.cpuPerUnit.n, wrote: w.profiles > 0 }).toEqual({ cell: `${w.work}/${w.mechanism}`, pairs: 1, wrote: w.mechanism === 'defaults' });
     // The accuracy table compares Vigil with a peer on the CPU split.
     const cpuSplit = result.accuracy.filter((r: { workload: string }) => r.workload.startsWith('CPU split'));
     expect(cpuSplit.map((r: { config: string }) => r.config).sort()).toEqual(['dd-trace', 'pyroscope', 'vigil-default']);
