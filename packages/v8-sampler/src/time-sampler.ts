@@ -220,7 +220,7 @@ export class V8TimeSampler implements Disposable {
     const profile = native.stop(true);
     this.windowStartUnixNanos = nowUnixNanos();
     if (profile) {
-      windows.push({ profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) });
+      windows.push(windowOf(profile));
     } else if (native.v8ProfilerStuckEventLoopDetected() > 0) {
       // V8's profiler thread can get stuck in a loop and return empty profiles; a full restart fixes it.
       native.stop(false);
@@ -248,7 +248,7 @@ export class V8TimeSampler implements Disposable {
       this.samplingNow = false;
       try {
         const profile = native.stop(false);
-        if (profile) this.endedBursts.push({ profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) });
+        if (profile) this.endedBursts.push(windowOf(profile));
         if (this.endedBursts.length > MAX_ENDED_BURSTS) this.endedBursts.shift();
       } catch (error) {
         this.logger.debug(`ending a sampling burst failed: ${(error as Error).message}`);
@@ -288,7 +288,7 @@ export class V8TimeSampler implements Disposable {
       this.endedBursts = [];
       if (this.samplingNow) {
         const profile = native.stop(false);
-        if (profile) windows.push({ profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) });
+        if (profile) windows.push(windowOf(profile));
       }
       this.samplingNow = false;
       this.exitCapture = { windows, startUnixNanos: windows[0]?.startUnixNanos ?? this.windowStartUnixNanos };
@@ -320,6 +320,11 @@ export class V8TimeSampler implements Disposable {
       samples: parts.flatMap((part) => part.samples),
     };
   }
+}
+
+/** A stopped profile as a window, stamped with its start in Unix time. */
+function windowOf(profile: RawTimeProfile): CapturedWindow {
+  return { profile, startUnixNanos: unixNanosOfMonotonicMicros(profile.startTime) };
 }
 
 /** Script files of every window of a capture, for loading their source maps ahead of conversion. */
