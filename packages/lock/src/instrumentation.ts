@@ -1,11 +1,10 @@
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
-import { Hook as RequireHook } from 'require-in-the-middle';
-import { Hook as ImportHook } from 'import-in-the-middle';
 import { instrumentAsyncLock } from './instrument-async-lock';
 import { instrumentAsyncMutex } from './instrument-async-mutex';
 import { instrumentWebLocks } from './instrument-web-locks';
-import { addInternalDirectory } from './stack-capture';
+import { hookRequire, packageDirectory } from './require-hook';
+import { addInternalDirectory, OWN_DIR } from './stack-capture';
 
 /** Which libraries to instrument; each defaults to true. */
 export interface InstrumentationOptions {
@@ -19,22 +18,33 @@ export interface InstrumentationProblem {
   message: string;
 }
 
+/** A library instrumented wherever it loads from. */
+interface WatchedLibrary {
+  readonly name: string;
+  /** Packages its code runs through (tslib's __awaiter for async-mutex's CommonJS build): their frames are the library's too. */
+  readonly helpers: readonly string[];
+  readonly instrument: (exported: unknown) => void;
+  importHooked: boolean;
+}
+
 interface InstalledState {
   asyncMutex: boolean;
   asyncLock: boolean;
   webLocks: boolean;
-  hooks: Array<{ unhook(): void }>;
+  libraries: WatchedLibrary[];
+  /** True once import-in-the-middle's loader is registered (see register-esm.ts): only then do its hooks see anything. */
+  importHooks: boolean;
 }
 
-const STATE_KEY = Symbol.for('vigil.lock.instrumentation.v1');
+const STATE_KEY = Symbol.for('vigil.lock.instrumentation.v2');
 
 function installed(): InstalledState {
   const holder = globalThis as unknown as Record<symbol, InstalledState | undefined>;
-  return (holder[STATE_KEY] ??= { asyncMutex: false, asyncLock: false, webLocks: false, hooks: [] });
+  return (holder[STATE_KEY] ??= { asyncMutex: false, asyncLock: false, webLocks: false, libraries: [], importHooks: false });
 }
 
 /**
- * Instruments the lock libraries the application uses, for `require` (require-in-the-middle) and
+ * Instruments the lock libraries the application uses, for `require` (see require-hook.ts) and
  * `import` (import-in-the-middle; needs its loader, see `registerLockEsmHooks`), plus copies that
  * were loaded already. Idempotent and process-wide. The patched code only records while a lock
  * collector runs; otherwise it costs a counter check per acquire.
@@ -52,13 +62,13 @@ export function installLockInstrumentation(options: InstrumentationOptions = {})
 
   if (options.asyncMutex !== false && !state.asyncMutex) {
     state.asyncMutex = true;
-    attempt('async-mutex', () => hookModule(state, 'async-mutex', ['tslib'], (exported) => {
+    attempt('async-mutex', () => watchLibrary(state, 'async-mutex', ['tslib'], (exported) => {
       instrumentAsyncMutex(exported as Parameters<typeof instrumentAsyncMutex>[0]);
     }));
   }
   if (options.asyncLock !== false && !state.asyncLock) {
     state.asyncLock = true;
-    attempt('async-lock', () => hookModule(state, 'async-lock', [], (exported) => {
+    attempt('async-lock', () => watchLibrary(state, 'async-lock', [], (exported) => {
       // CommonJS: the exports are the constructor. ESM namespace of the CommonJS module: its default.
       const candidate = typeof exported === 'function' ? exported : (exported as { default?: unknown } | undefined)?.default;
       instrumentAsyncLock(candidate);
@@ -74,44 +84,55 @@ export function installLockInstrumentation(options: InstrumentationOptions = {})
 }
 
 /**
- * `helpers` are packages the library's code runs through (tslib's __awaiter for async-mutex's
- * CommonJS build): their frames are the library's too, and are dropped from stacks.
+ * Lets import-in-the-middle's hooks watch the libraries, now and from then on. Called when its loader
+ * is registered: loading it (about 7 ms of start-up) is wasted on an app without that loader.
  */
-function hookModule(state: InstalledState, name: string, helpers: string[], instrument: (exported: unknown) => void): void {
-  const onLoad = (exported: unknown, baseDir?: string | void): void => {
-    try {
-      if (baseDir) {
-        addInternalDirectory(withSep(baseDir));
-        for (const helper of helpers) {
-          try {
-            const helperMain = Module.createRequire(join(baseDir, 'package.json')).resolve(helper);
-            addInternalDirectory(withSep(dirname(helperMain)));
-          } catch {
-            // the helper is not installed: nothing of it to hide
-          }
-        }
-      }
-      instrument(exported);
-    } catch {
-      // A library we cannot patch keeps working unprofiled.
-    }
-  };
-  state.hooks.push(new RequireHook([name], (exports, _name, baseDir) => {
-    onLoad(exports, baseDir);
-    return exports;
-  }));
-  state.hooks.push(new ImportHook([name], (exported, _name, baseDir) => {
-    onLoad(exported, baseDir);
-  }));
+export function enableImportHooks(): void {
+  const state = installed();
+  state.importHooks = true;
+  for (const library of state.libraries) hookImports(library);
+}
+
+function watchLibrary(state: InstalledState, name: string, helpers: readonly string[], instrument: (exported: unknown) => void): void {
+  const library: WatchedLibrary = { name, helpers, instrument, importHooked: false };
+  state.libraries.push(library);
+  hookRequire([name], (_name, exported, packageDir) => onLoad(library, exported, packageDir));
+  if (state.importHooks) hookImports(library);
   // Copies required before we were installed: patch their prototypes in place.
   const cache = (Module as unknown as { _cache?: Record<string, { exports?: unknown; loaded?: boolean }> })._cache ?? {};
-  const marker = `${sep}node_modules${sep}${name}${sep}`;
   for (const [file, entry] of Object.entries(cache)) {
-    const at = file.lastIndexOf(marker);
-    if (at < 0 || !entry?.loaded) continue;
-    const rest = file.slice(at + marker.length);
+    const packageDir = entry?.loaded ? packageDirectory(name, file) : undefined;
+    if (!packageDir) continue;
+    const rest = file.slice(packageDir.length);
     if (rest !== 'index.js' && rest !== `lib${sep}index.js`) continue;
-    onLoad(entry.exports, file.slice(0, at + marker.length));
+    onLoad(library, entry.exports, packageDir);
+  }
+}
+
+function hookImports(library: WatchedLibrary): void {
+  if (library.importHooked || !OWN_DIR) return;
+  library.importHooked = true;
+  // Resolved from this package, like the loader register-esm.ts registers: the hooks and the loader must be one copy.
+  const { Hook } = createRequire(join(OWN_DIR, 'index.js'))('import-in-the-middle') as typeof import('import-in-the-middle');
+  new Hook([library.name], (exported, _name, baseDir) => onLoad(library, exported, baseDir ? withSep(baseDir) : undefined));
+}
+
+function onLoad(library: WatchedLibrary, exported: unknown, packageDir: string | undefined): void {
+  try {
+    if (packageDir) {
+      addInternalDirectory(packageDir);
+      for (const helper of library.helpers) {
+        try {
+          const helperMain = createRequire(join(packageDir, 'package.json')).resolve(helper);
+          addInternalDirectory(withSep(dirname(helperMain)));
+        } catch {
+          // the helper is not installed: nothing of it to hide
+        }
+      }
+    }
+    library.instrument(exported);
+  } catch {
+    // A library we cannot patch keeps working unprofiled.
   }
 }
 

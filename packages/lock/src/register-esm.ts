@@ -2,7 +2,7 @@ import * as nodeModule from 'node:module';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { installLockInstrumentation } from './instrumentation';
+import { enableImportHooks, installLockInstrumentation } from './instrumentation';
 import { OWN_DIR } from './stack-capture';
 
 /** Libraries whose ES module copies we instrument; the loader wraps only these. */
@@ -50,6 +50,7 @@ export function registerLockEsmHooks(): boolean {
   const include = [...ESM_INSTRUMENTED_MODULES];
   if (!registerSyncHooks(parentPath, include)) register('import-in-the-middle/hook.mjs', pathToFileURL(parentPath).href, { data: { include } });
   holder[REGISTERED_KEY] = true;
+  enableImportHooks();
   installLockInstrumentation();
   return true;
 }
