@@ -58,20 +58,23 @@ class FileExporter implements Exporter {
   }
 
   async export(batch: ProfileBatch, signal: AbortSignal): Promise<ExportResult> {
-    const problems: string[] = [];
-    for (const profile of batch.profiles) {
-      if (signal.aborted) {
-        problems.push(`abandoned before writing ${profile.type}`);
-        break;
-      }
-      try {
-        const data = await encodePprof(profile.profile, commentsFor(batch, profile));
-        await this.writeAtomic(this.fileNameFor(batch, profile), data);
-      } catch (error) {
-        problems.push(this.failed(profile, error));
-      }
+    // Side by side: each file is a chain of thread-pool round trips (gzip, mkdir, open, write,
+    // close, link, unlink). One after the other, the defaults' five profiles held the exit of a
+    // profiled `node -e 0` for about 25 ms.
+    const outcomes = await Promise.all(batch.profiles.map((profile) => this.writeProfile(batch, profile, signal)));
+    return this.result(outcomes.filter((problem): problem is string => problem !== undefined));
+  }
+
+  /** Writes one profile's file; returns the problem, if any. */
+  private async writeProfile(batch: ProfileBatch, profile: NamedProfile, signal: AbortSignal): Promise<string | undefined> {
+    if (signal.aborted) return `abandoned before writing ${profile.type}`;
+    try {
+      const data = await encodePprof(profile.profile, commentsFor(batch, profile));
+      await this.writeAtomic(this.fileNameFor(batch, profile), data);
+      return undefined;
+    } catch (error) {
+      return this.failed(profile, error);
     }
-    return this.result(problems);
   }
 
   exportSync(batch: ProfileBatch): ExportResult {

@@ -39,17 +39,24 @@ describe('the preload loads only what is switched on', () => {
     expect(run.builtins).not.toContain('worker_threads');
   });
 
-  test('lock only: no native addon and no sampler package are loaded', () => {
+  test('lock only: no native addon, no sampler package, and no require/import-in-the-middle', () => {
     const run = loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'lock' });
     expect(run.has(`${join('lock', 'dist')}`)).toBe(true);
     expect(run.has('@datadog/pprof') || run.has('@datadog+pprof')).toBe(false);
     expect(run.has(join('v8-sampler', 'dist')) || run.has(join('heap', 'dist'))).toBe(false);
+    // require-in-the-middle (with debug, which loads tty and net) was 11 ms of start-up, and
+    // import-in-the-middle 7 ms, useless without its loader (see the ESM hooks test below).
+    expect(run.modules.filter((m) => /in-the-middle|[\\/]debug[\\/]/.test(m))).toEqual([]);
   });
 
   test('cpu only, writing files: no http, https or tls (the upload transport loads them at its first request)', () => {
     const run = loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'cpu' });
     expect(run.has(join('cpu', 'dist'))).toBe(true);
     expect(run.builtins.filter((name) => ['http', 'https', 'tls'].includes(name))).toEqual([]);
+    // child_process is core's, for profiling children; without that, the exporter's detached
+    // uploader (process.exit() with a network exporter) loads it when it runs.
+    const noChildren = loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'cpu', VIGIL_PROFILE_CHILDREN: 'false' });
+    expect(noChildren.builtins).not.toContain('child_process');
   });
 
   test('defaults: every collector, but not protobufjs (only the OTLP exporter needs it)', () => {
@@ -65,9 +72,13 @@ describe('the preload loads only what is switched on', () => {
     // This package's own folder has async-mutex in node_modules, as an app using it would.
     const appDir = mkdtempSync(join(__dirname, '..', 'node_modules', '.vigil-lazy-'));
     try {
-      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir, withImport).esmHooks).toBe(true);
+      const hooked = loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir, withImport);
+      expect(hooked.esmHooks).toBe(true);
+      expect(hooked.has('import-in-the-middle')).toBe(true);
       // --require is the CommonJS route: lock libraries are instrumented through require, no hook thread.
-      expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir).esmHooks).toBe(false);
+      const required = loadedBy({ DD_PROFILING_ENABLED: 'true' }, appDir);
+      expect(required.esmHooks).toBe(false);
+      expect(required.has('import-in-the-middle')).toBe(false);
     } finally {
       rmSync(appDir, { recursive: true, force: true });
     }

@@ -21,7 +21,15 @@ export function acquireTimeSampler(
   if (differences.length > 0) {
     ctx.logger.warn(`the V8 sampler is already running with other options (${differences.join(', ')}); sharing it as it is`);
   }
-  return lease;
+  // One context per profiler start: the sampler learns how many profilers hold it.
+  const letGo = lease.value.holdFor(ctx);
+  return {
+    value: lease.value,
+    release() {
+      letGo();
+      lease.release();
+    },
+  };
 }
 
 /**

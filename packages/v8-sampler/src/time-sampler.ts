@@ -10,6 +10,8 @@ import { scriptFilesOf, snapshotFromRawProfile, type TimeSnapshot } from './time
 export interface PeriodRef {
   readonly seq: number;
   readonly endMs: number;
+  /** The last period of a profiler that is stopping. */
+  readonly final?: boolean;
 }
 
 /** Labels attached to samples taken while they are the sampler's context (e.g. span labels). */
@@ -67,6 +69,8 @@ export class V8TimeSampler implements Disposable {
   private endedBursts: CapturedWindow[] = [];
   private burstTimer: NodeJS.Timeout | undefined;
   private burstFailureReported = false;
+  /** Leases per profiler (its collector context) holding this sampler; see `holdFor`. */
+  private readonly holders = new Map<object, number>();
 
   constructor(readonly options: ResolvedTimeSamplerOptions, private readonly logger: Logger, private readonly periodMs: number) {
     const TimeProfiler = loadNativeTimeProfiler();
@@ -108,6 +112,23 @@ export class V8TimeSampler implements Disposable {
   /** True while V8's profiler is taking samples: always without a duty cycle, during bursts with one. */
   get sampling(): boolean {
     return this.samplingNow;
+  }
+
+  /**
+   * Notes that a collector of the profiler `owner` (its collector context, one per profiler start)
+   * holds this sampler, until the returned function is called. A stopping profiler's final capture
+   * then knows whether anyone else still needs samples.
+   */
+  holdFor(owner: object): () => void {
+    this.holders.set(owner, (this.holders.get(owner) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.holders.get(owner) ?? 1) - 1;
+      if (left > 0) this.holders.set(owner, left);
+      else this.holders.delete(owner);
+    };
   }
 
   /** True when contexts follow async continuations (AsyncContextFrame) instead of being thread-wide. */
@@ -195,7 +216,7 @@ export class V8TimeSampler implements Disposable {
     const key = `${period.seq}:${period.endMs}`;
     let entry = this.periods.get(key);
     if (!entry) {
-      entry = { capture: this.capture() };
+      entry = { capture: this.capture(period.final === true) };
       this.periods.set(key, entry);
       while (this.periods.size > MAX_REMEMBERED_PERIODS) this.periods.delete(this.periods.keys().next().value!);
     }
@@ -204,9 +225,11 @@ export class V8TimeSampler implements Disposable {
 
   /**
    * What was recorded since the previous capture: the bursts that ended since, and the running
-   * one up to now (V8's profiler is stopped and restarted; a burst goes on until its end).
+   * one up to now (V8's profiler is stopped and restarted; a burst goes on until its end). The
+   * final capture of the only profiler holding the sampler stops V8's profiler without the
+   * restart, which took 15 ms of every profiled process's exit (`node -e 0`, Node 20).
    */
-  private capture(): Capture {
+  private capture(final: boolean): Capture {
     if (this.exitCapture) {
       const captured = this.exitCapture;
       this.exitCapture = undefined;
@@ -216,12 +239,16 @@ export class V8TimeSampler implements Disposable {
     this.endedBursts = [];
     const startUnixNanos = this.windowStartUnixNanos;
     const native = this.native;
+    // Nobody else needs samples: no restart, and no later burst before the release.
+    const last = final && this.holders.size <= 1;
+    if (last) this.clearBurstTimer();
     if (!native || !this.samplingNow) return { windows, startUnixNanos: windows[0]?.startUnixNanos ?? nowUnixNanos() };
-    const profile = native.stop(true);
+    if (last) this.samplingNow = false;
+    const profile = native.stop(!last);
     this.windowStartUnixNanos = nowUnixNanos();
     if (profile) {
       windows.push(windowOf(profile));
-    } else if (native.v8ProfilerStuckEventLoopDetected() > 0) {
+    } else if (!last && native.v8ProfilerStuckEventLoopDetected() > 0) {
       // V8's profiler thread can get stuck in a loop and return empty profiles; a full restart fixes it.
       native.stop(false);
       native.start();

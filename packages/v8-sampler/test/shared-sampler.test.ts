@@ -50,6 +50,35 @@ describe('the shared V8 time sampler', () => {
     }
   });
 
+  it('a final capture turns V8\'s profiler off without a restart, unless another profiler still holds the sampler', async () => {
+    // Collector contexts are one per profiler start: A's cpu and wall share one, B has its own.
+    const profilerA = { ...ctx };
+    const profilerB = { ...ctx };
+    const cpuA = acquireTimeSampler(profilerA);
+    const wallA = acquireTimeSampler(profilerA);
+    const cpuB = acquireTimeSampler(profilerB);
+    const sampler = cpuA.value;
+    try {
+      spin(100);
+      const lastOfA = await sampler.take({ seq: 1, endMs: Date.now(), final: true });
+      expect(lastOfA.samples.length).toBeGreaterThan(0);
+      expect(sampler.sampling).toBe(true); // B still needs samples: restarted
+      cpuA.release();
+      wallA.release();
+      spin(100);
+      const lastOfB = await sampler.take({ seq: 9, endMs: Date.now(), final: true });
+      expect(lastOfB.samples.length).toBeGreaterThan(0);
+      expect(sampler.sampling).toBe(false); // nobody else: stopped, not restarted
+      expect(sampler.running).toBe(true); // until the release
+      expect((await sampler.take({ seq: 10, endMs: Date.now() })).samples).toEqual([]);
+    } finally {
+      cpuA.release();
+      wallA.release();
+      cpuB.release();
+    }
+    expect(sampler.running).toBe(false);
+  });
+
   it('with a duty cycle, samples one burst per cycle and leaves V8\'s profiler off in between', async () => {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     // A quarter of a 4 s period: 1 s bursts, the first from the start, then one per 4 s cycle.
