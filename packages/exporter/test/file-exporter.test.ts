@@ -70,6 +70,20 @@ describe('fileExporter', () => {
     for (const f of files) expect(sampleTypesOf(decodeProfile(readFileSync(join(dir, f))))).toEqual([['inuse_objects', 'count'], ['inuse_space', 'bytes']]);
   });
 
+  test('a period is written through the thread pool, a stopping profiler\'s last one at once', async () => {
+    const exporter = fileExporter({ directory: dir });
+    const pprofFiles = () => readdirSync(dir).filter((f) => f.endsWith('.pprof'));
+    const regular = exporter.export(fullBatch(), signal());
+    expect(pprofFiles()).toEqual([]); // gzip and the writes wait for the thread pool
+    expect(await regular).toEqual({ ok: true });
+    expect(pprofFiles()).toHaveLength(5);
+    const final = fullBatch();
+    const last = exporter.export({ ...final, period: { ...final.period, final: true } }, signal());
+    expect(pprofFiles()).toHaveLength(10); // written before export() returned
+    expect(await last).toEqual({ ok: true });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   test('a prefix with a folder part (DD_PROFILING_OUTPUT_PPROF style) creates the folder; type names cannot escape it', async () => {
     const exporter = fileExporter({ prefix: join(dir, 'nested', 'deeper', 'svc-') });
     const batch = batchOf([{ type: '../../../../tmp/evil', profile: wallProfile() }]);
