@@ -39,6 +39,8 @@ interface Options {
   parts: string[];
   mechanisms: string[];
   startupRounds: number;
+  /** Another checkout (built) whose register runs beside this one's in the start-up rounds. */
+  startupBaseline: string | undefined;
   httpRounds: number;
   out: string;
   name: string;
@@ -72,7 +74,7 @@ function parseArgs(argv: string[]): Options {
   if (help) {
     console.log(`usage: pnpm bench [--quick] [--rounds N] [--workloads ${ALL_WORKLOADS.join(',')}] [--configs ${ALL_CONFIGS.join(',')}]
        [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-pairs N] [--out DIR]
-       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--mechanisms none,defaults,...] [--startup-rounds N] [--http-rounds N] [--requests N]
+       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--mechanisms none,defaults,...] [--startup-rounds N] [--startup-baseline CHECKOUT] [--http-rounds N] [--requests N]
          the cost of each mechanism on its own: writes results/cost-breakdown.{md,json} (quick: cost-breakdown-quick)`);
     process.exit(0);
   }
@@ -98,6 +100,7 @@ function parseArgs(argv: string[]): Options {
     parts: list('--parts', [...BREAKDOWN_PARTS]),
     mechanisms: list('--mechanisms', [...WINDOW_MECHANISMS]),
     startupRounds: Math.round(number('--startup-rounds', quick ? 5 : 15)),
+    startupBaseline: value('--startup-baseline'),
     httpRounds: Math.round(number('--http-rounds', quick ? 1 : 3)),
     out: value('--out') ?? join(__dirname, 'results'),
     name: value('--name') ?? (argv.includes('--breakdown') ? (quick ? 'cost-breakdown-quick' : 'cost-breakdown') : quick ? 'quick' : 'latest'),

@@ -7,8 +7,8 @@
 //   alone and the defaults (interleaved rounds, paired with the no-preload run of the same round);
 // - direct timings (workloads/mechanisms.mjs): I/O-wait wrappers per call, collection and
 //   encode + gzip per period, start and stop.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export interface BreakdownOptions {
   windowPairs: number;
   periodSeconds: number;
   startupRounds: number;
+  /** Another checkout of this repo, built: its register defaults run in the same start-up rounds (before / after). */
+  startupBaseline?: string;
   httpRounds: number;
   http: { connections: number; requests: number; warmupRequests: number };
   /** Which parts to run (all by default): windows, startup, http, direct. */
@@ -142,7 +144,7 @@ interface StartupConfig {
   cwd: string;
 }
 
-function startupConfigs(dir: string): StartupConfig[] {
+function startupConfigs(dir: string, baseline: string | undefined): StartupConfig[] {
   const register = requireFromBench.resolve('@vigil/profiler/register');
   const on = (profilers?: string) => ({
     DD_PROFILING_ENABLED: 'true', DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: join(dir, 'vigil_'),
@@ -160,6 +162,12 @@ function startupConfigs(dir: string): StartupConfig[] {
   ];
   const emptyApp = join(dir, 'app');
   mkdirSync(emptyApp, { recursive: true });
+  if (baseline) {
+    const baselineRegister = join(baseline, 'packages', 'profiler', 'dist', 'register.js');
+    if (!existsSync(baselineRegister)) throw new Error(`--startup-baseline: ${baselineRegister} is missing (build that checkout first)`);
+    const commit = execFileSync('git', ['-C', baseline, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    rows.push({ id: 'defaults-baseline', label: `register defaults (nothing set), baseline checkout at ${commit}`, nodeArgs: ['--require', baselineRegister], env: on() });
+  }
   return [
     ...rows.map((r) => ({ ...r, cwd: emptyApp })),
     // The bench folder has async-mutex installed: through --import, the lock ESM hooks are registered there.
@@ -212,7 +220,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
   }
   // 2. Start-up: interleaved rounds, rotated order.
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-startup-'));
-  const configs = startupConfigs(dir);
+  const configs = startupConfigs(dir, o.startupBaseline);
   const startup = new Map<string, ({ ms: number; rssMB: number } | undefined)[]>(configs.map((c) => [c.id, []]));
   for (let round = 0; round < (o.parts.includes('startup') ? o.startupRounds : 0); round++) {
     for (let i = 0; i < configs.length; i++) {
@@ -284,6 +292,11 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
         c.id === 'none' ? '(baseline)' : formatDelta(pairedDifference(rss, base.map((r) => r?.rssMB)), 'MB'),
       ];
     })));
+    const before = startup.get('defaults-baseline');
+    if (before) {
+      const after = startup.get('defaults')!;
+      md.push('', `This checkout's defaults against the baseline checkout's, paired by round: ${formatDelta(pairedDifference(after.map((r) => r?.ms), before.map((r) => r?.ms)), 'ms')}, ${formatDelta(pairedDifference(after.map((r) => r?.rssMB), before.map((r) => r?.rssMB)), 'MB')}.`);
+    }
   }
   const httpBase = http.get('none')!;
   if (o.parts.includes('http')) {
