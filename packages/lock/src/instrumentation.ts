@@ -96,7 +96,7 @@ export function enableImportHooks(): void {
 function watchLibrary(state: InstalledState, name: string, helpers: readonly string[], instrument: (exported: unknown) => void): void {
   const library: WatchedLibrary = { name, helpers, instrument, importHooked: false };
   state.libraries.push(library);
-  hookRequire([name], (_name, exported, packageDir) => onLoad(library, exported, packageDir));
+  hookRequire(name, (exported, packageDir) => onLoad(library, exported, packageDir));
   if (state.importHooks) hookImports(library);
   // Copies required before we were installed: patch their prototypes in place.
   const cache = (Module as unknown as { _cache?: Record<string, { exports?: unknown; loaded?: boolean }> })._cache ?? {};
