@@ -257,7 +257,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
     timeoutMs: 300_000,
   });
   const ioNs = (mech?.extra.ioNs ?? { on: [], off: [] }) as { on: number[]; off: number[] };
-  const periods = ((mech?.extra.periods ?? []) as { collectMs: number; encodeCpuMs: number; bytes: number; profiles: number }[]).filter((p) => p.profiles > 0);
+  const periods = ((mech?.extra.periods ?? []) as { collectMs: number; encodeCpuMs: number; bytes: number; otlpCpuMs: number; otlpBytes: number; profiles: number }[]).filter((p) => p.profiles > 0);
 
   // Report.
   const md: string[] = [];
@@ -314,6 +314,7 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
       ['I/O-wait wrappers, per fs.stat callback (+ a timer every 10 calls): CPU with wrappers minus without', `${formatDelta({ median: ioDelta.median / 1000, low: ioDelta.low / 1000, high: ioDelta.high / 1000 }, 'us')} per call (${ioNs.off.length} alternating rounds; without: ${(median(ioNs.off) / 1000).toFixed(1)} us ±${(relativeSpread(ioNs.off) * 100).toFixed(0)} %)`],
       ['collection per period, register defaults (period end to export call, elapsed, busy app)', `${median(periods.map((p) => p.collectMs)).toFixed(0)} ms median over ${periods.length} periods of 1 s`],
       ['pprof encode + gzip per period, all profiles of the defaults (CPU)', `${median(periods.map((p) => p.encodeCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.bytes)) / 1024).toFixed(1)} KiB gzipped (1 s periods)`],
+      ['the same profiles as one OTLP request, encode + gzip (CPU)', `${median(periods.map((p) => p.otlpCpuMs)).toFixed(1)} ms median, ${(median(periods.map((p) => p.otlpBytes)) / 1024).toFixed(1)} KiB gzipped`],
       ['V8 sampler start (native binding alone, CPU time and contexts on)', `${Number(mech?.extra.samplerStartMs).toFixed(1)} ms`],
       ['the same loop for whole 6 s periods under Vigil\'s cpu collector, CPU per iteration against off: sampling all the time / in its default burst (a sixth of each period)', (() => { const c = (mech?.extra.cycleMs ?? { off: [], continuous: [], bursts: [] }) as Record<'off' | 'continuous' | 'bursts', number[]>; if (!c.off.length || !c.continuous.length || !c.bursts.length) return 'n/a'; const vs = (xs: number[]) => `${((median(xs) / median(c.off) - 1) * 100).toFixed(1)} %`; return `${vs(c.continuous)} / ${vs(c.bursts)} (medians of ${c.off.length} rounds each)`; })()],
       ['allocation-heavy loop with the V8 CPU profiler on at 1 Hz against off (V8\'s profiling mode, no Vigil code)', (() => { const a = (mech?.extra.allocMs ?? { on: [], off: [] }) as { on: number[]; off: number[] }; return a.on.length && a.off.length ? `${((median(a.on) / median(a.off) - 1) * 100).toFixed(1)} % (medians of ${a.on.length} rounds: ${median(a.on).toFixed(1)} against ${median(a.off).toFixed(1)} ms)` : 'n/a'; })()],

@@ -2,7 +2,8 @@
 // - I/O-wait wrappers: CPU per fs.stat callback + setTimeout(0) pair, wall with I/O wait on vs off
 //   (the sampler runs in both, so the difference is the wrappers alone), alternating rounds;
 // - per period, with the register defaults: how long collection takes (period end -> export call,
-//   elapsed) and the CPU time of pprof encoding + gzip of that period's profiles, and their sizes;
+//   elapsed) and the CPU time of pprof encoding + gzip of that period's profiles, and their sizes,
+//   and the same for one OTLP request carrying them;
 // - start() and stop({ flush }) of the default profiler;
 // - the V8 sampler alone (the native binding Vigil drives): start, and the stop-and-restart that
 //   ends each period (elapsed and CPU of the main thread);
@@ -14,6 +15,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { encodeOtlpRequestSync } from '@vigil/exporter';
 import { Profiler, cpu, encodeProfileSync, wall } from '@vigil/profiler';
 import { holdRealisticHeap, nativeTimeSamplerOptions, params, report } from './harness.mjs';
 
@@ -64,7 +67,10 @@ const timingExporter = {
     let bytes = 0;
     for (const p of batch.profiles) bytes += encodeProfileSync(p.profile).length;
     const c = process.cpuUsage(c0);
-    periods.push({ collectMs, encodeCpuMs: (c.user + c.system) / 1000, bytes, profiles: batch.profiles.length });
+    const o0 = process.cpuUsage();
+    const otlpBytes = gzipSync(encodeOtlpRequestSync({ profiles: batch.profiles, resource: { 'service.name': 'mech' } })).length;
+    const o = process.cpuUsage(o0);
+    periods.push({ collectMs, encodeCpuMs: (c.user + c.system) / 1000, bytes, otlpCpuMs: (o.user + o.system) / 1000, otlpBytes, profiles: batch.profiles.length });
     return { ok: true };
   },
   shutdown: async () => undefined,
