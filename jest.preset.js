@@ -12,6 +12,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@vigil/heap/leak-analysis$': join(packagesDir, 'heap/src/leak-analysis.ts'),
+    '^@vigil/exporter/selection$': join(packagesDir, 'exporter/src/exporter-selection.ts'),
     '^@vigil/viewer$': join(__dirname, 'apps/viewer/src/index.ts'),
     '^@vigil/([a-z0-9-]+)$': join(packagesDir, '$1/src/index.ts'),
   },

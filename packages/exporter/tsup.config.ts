@@ -1,10 +1,24 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base';
 
+const entry = {
+  index: 'src/index.ts',
+  // The detached uploader: on process exit it is started as a separate Node process.
+  'detached-upload-main': 'src/detached-upload-main.ts',
+  // What the preload loads: the choice of exporters, then only the exporters chosen.
+  selection: 'src/exporter-selection.ts',
+  file: 'src/file-exporter.ts',
+  agent: 'src/agent-exporter.ts',
+  pyroscope: 'src/pyroscope-exporter.ts',
+  otlp: 'src/otlp/otlp-exporter.ts',
+};
+const { 'detached-upload-main': _uploader, ...typed } = entry;
+
 export default defineConfig(packageBuild({
-  // The detached uploader is its own entry: on process exit it is started as a separate Node process.
-  entry: { index: 'src/index.ts', 'detached-upload-main': 'src/detached-upload-main.ts' },
-  dts: { entry: 'src/index.ts' },
+  entry,
+  // Shared code in shared chunks, for CommonJS too: one FileExporter class whichever entry loaded it.
+  splitting: false,
+  dts: { entry: typed },
   // Finds the uploader next to the bundle.
   ownPath: true,
 }));

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { createConsoleLogger, EnvReader, readEnvConfig, type Logger, type ProfilerOptions } from '@vigil/core';
-import { exportersFromEnv } from '@vigil/exporter';
+import { createConsoleLogger, EnvReader, readEnvConfig, type Exporter, type Logger, type ProfilerOptions } from '@vigil/core';
 import { collectorsFor, DEFAULT_COLLECTORS, type CollectorFactories } from './default-collectors';
 
 /**
@@ -10,12 +9,15 @@ import { collectorsFor, DEFAULT_COLLECTORS, type CollectorFactories } from './de
  */
 export const REGISTER_PATH: string | undefined = typeof __dirname === 'string' ? join(__dirname, 'register.js') : undefined;
 
+/** Makes the exporters DD_PROFILING_EXPORTERS names (`exportersFromEnv`, or the preload's lazy twin). */
+export type EnvExporters = (env: Readonly<NodeJS.ProcessEnv>, logger: Logger) => Exporter[];
+
 /**
  * Fills in what `options` leaves out from the environment: the logger, the collectors
  * DD_PROFILING_PROFILERS names (made by `factories`), the exporters DD_PROFILING_EXPORTERS names
- * and the preload of children.
+ * (made by `exporters`) and the preload of children.
  */
-export function envProfilerOptions(options: ProfilerOptions, factories: CollectorFactories): ProfilerOptions {
+export function envProfilerOptions(options: ProfilerOptions, factories: CollectorFactories, exporters: EnvExporters): ProfilerOptions {
   const environment = options.environment ?? process.env;
   const config = readEnvConfig(environment, () => undefined);
   const logger: Logger = typeof options.logger === 'object' ? options.logger : createConsoleLogger(options.logger ?? config.logLevel);
@@ -23,7 +25,7 @@ export function envProfilerOptions(options: ProfilerOptions, factories: Collecto
     ...options,
     logger,
     collectors: options.collectors ?? collectorsFor(profilerNames(environment, config.profilers), logger, factories),
-    exporters: options.exporters ?? exportersFromEnv(environment, logger),
+    exporters: options.exporters ?? exporters(environment, logger),
     childPreload: options.childPreload ?? REGISTER_PATH,
   };
 }

@@ -1,5 +1,6 @@
 import { Profiler as CoreProfiler, type ProfilerOptions } from '@vigil/core';
 import { cpu } from '@vigil/cpu';
+import { exportersFromEnv } from '@vigil/exporter';
 import { heap } from '@vigil/heap';
 import { lock } from '@vigil/lock';
 import { tracingCorrelation } from '@vigil/tracing-correlation';
@@ -21,6 +22,6 @@ const STATIC_COLLECTOR_FACTORIES: CollectorFactories = {
  */
 export class Profiler extends CoreProfiler {
   constructor(options: ProfilerOptions = {}) {
-    super(envProfilerOptions(options, STATIC_COLLECTOR_FACTORIES));
+    super(envProfilerOptions(options, STATIC_COLLECTOR_FACTORIES, exportersFromEnv));
   }
 }

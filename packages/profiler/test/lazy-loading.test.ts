@@ -66,6 +66,18 @@ describe('the preload loads only what is switched on', () => {
     expect(run.has('protobufjs')).toBe(false);
   });
 
+  test('exporters: only the code of those named (the whole exporter package was 112 KB to compile)', () => {
+    const exporterFiles = (env: Record<string, string>) => loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'lock', ...env })
+      .modules.filter((m) => m.includes(join('exporter', 'dist'))).map((m) => m.slice(m.lastIndexOf(join('exporter', 'dist')) + join('exporter', 'dist').length + 1)).sort();
+    expect(exporterFiles({})).toEqual(['file.js', 'selection.js']);
+    expect(exporterFiles({ DD_PROFILING_EXPORTERS: 'agent' })).toEqual(['agent.js', 'selection.js']);
+    expect(exporterFiles({ DD_PROFILING_EXPORTERS: 'pyroscope,otlp' })).toEqual(['otlp.js', 'pyroscope.js', 'selection.js']);
+  });
+
+  test('the sampler loads fs/promises (with readline and streams) only to read a source map', () => {
+    expect(loadedBy({ DD_PROFILING_ENABLED: 'true', DD_PROFILING_PROFILERS: 'cpu' }).builtins).not.toContain('fs/promises');
+  });
+
   test('lock ESM hooks: only through --import, and only where a lock library is installed', () => {
     const withImport = ['--import', distRegisterEsm];
     expect(loadedBy({ DD_PROFILING_ENABLED: 'true' }, undefined, withImport).esmHooks).toBe(false);

@@ -1,5 +1,4 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,5 +211,7 @@ async function loadMapAsync(file: string): Promise<LoadedMap | undefined> {
   const location = mapLocation(file, readTailSync(file));
   if (!location) return undefined;
   if ('inline' in location) return makeLoaded(location.inline, dirname(file));
+  // fs/promises (with readline and streams) is loaded here, on the first source map read, not at start-up.
+  const { readFile } = process.getBuiltinModule('node:fs/promises');
   return makeLoaded(await readFile(location.path, 'utf8'), dirname(location.path));
 }
