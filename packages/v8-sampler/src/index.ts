@@ -1,7 +1,7 @@
 export { acquireTimeSampler, currentTimeSampler, TIME_SAMPLER_RESOURCE_KEY } from './acquire';
 export { burstLengthMs, V8TimeSampler } from './time-sampler';
 export type { PeriodRef, SamplerContextLabels } from './time-sampler';
-export { DEFAULT_DUTY_CYCLE, DEFAULT_SAMPLING_HZ, DEFAULT_SOURCE_MAP_CACHE_BYTES, MIN_BURST_MS, resolveTimeSamplerOptions } from './sampler-options';
+export { DEFAULT_DUTY_CYCLE, DEFAULT_MAX_BURST_START_MS, DEFAULT_SAMPLING_HZ, DEFAULT_SOURCE_MAP_CACHE_BYTES, MIN_BURST_MS, resolveTimeSamplerOptions } from './sampler-options';
 export type { ResolvedTimeSamplerOptions, TimeSamplerOptions } from './sampler-options';
 export { SPECIAL_FRAMES } from './time-snapshot';
 export type { SampledFrame, TimeSample, TimeSnapshot } from './time-snapshot';

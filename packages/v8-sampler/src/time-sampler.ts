@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isMainThread } from 'node:worker_threads';
 import type { Disposable, Logger } from '@vigil/core';
+import { BurstStartCost } from './burst-start-cost';
 import { loadNativeTimeProfiler, type NativeTimeProfiler, type RawTimeProfile } from './native-time-profiler';
 import { MIN_BURST_MS, type ResolvedTimeSamplerOptions } from './sampler-options';
 import { SourceMapResolver } from './source-map-resolver';
@@ -60,8 +61,9 @@ export class V8TimeSampler implements Disposable {
   private windowStartUnixNanos: bigint;
   private exitCapture: Capture | undefined;
   private readonly onExit = () => this.stopAtExit();
-  /** Burst length with a duty cycle, undefined when sampling all the time. */
-  private readonly burstMs: number | undefined;
+  /** Burst length with a duty cycle, undefined when sampling all the time (from the start or since bursts got too costly). */
+  private burstMs: number | undefined;
+  private readonly startCost = new BurstStartCost();
   /** Start of the current duty cycle (Date.now() milliseconds): cycles follow each other without drift. */
   private cycleStartMs = Date.now();
   private samplingNow = false;
@@ -112,6 +114,11 @@ export class V8TimeSampler implements Disposable {
   /** True while V8's profiler is taking samples: always without a duty cycle, during bursts with one. */
   get sampling(): boolean {
     return this.samplingNow;
+  }
+
+  /** True while the sampler works in bursts; false when it samples all the time. */
+  get bursting(): boolean {
+    return this.burstMs !== undefined;
   }
 
   /**
@@ -259,18 +266,23 @@ export class V8TimeSampler implements Disposable {
   /** Turns V8's profiler on; with a duty cycle, until the burst's end. Throws what V8 throws. */
   private startBurst(): void {
     this.burstTimer = undefined;
-    if (!this.native || this.samplingNow) return;
-    this.native.start();
+    const native = this.native;
+    if (!native || this.samplingNow) return;
+    this.startCost.measure(() => native.start());
     this.samplingNow = true;
     this.windowStartUnixNanos = nowUnixNanos();
     if (this.burstMs !== undefined) this.burstTimer = setTimeout(() => this.endBurst(), this.burstMs).unref();
   }
 
-  /** Turns V8's profiler off, keeps the burst for the next capture, and schedules the next cycle's burst. */
+  /**
+   * Turns V8's profiler off, keeps the burst for the next capture, and schedules the next cycle's
+   * burst; or, when starting that burst would pause the app too long, keeps sampling for good.
+   */
   private endBurst(): void {
     this.burstTimer = undefined;
     const native = this.native;
     if (!native || this.burstMs === undefined) return;
+    if (this.samplingNow && this.nextStartTooLong()) return;
     if (this.samplingNow) {
       this.samplingNow = false;
       try {
@@ -287,6 +299,15 @@ export class V8TimeSampler implements Disposable {
     do this.cycleStartMs += this.periodMs; while (this.cycleStartMs + this.periodMs <= now);
     const startMs = this.cycleStartMs + Math.random() * (this.periodMs - this.burstMs);
     this.burstTimer = setTimeout(() => this.startLaterBurst(), Math.max(0, startMs - now)).unref();
+  }
+
+  /** True when the next burst's start would pause the app past the limit: bursting ends, sampling goes on. */
+  private nextStartTooLong(): boolean {
+    const estimateMs = this.startCost.estimateNextMs();
+    if (estimateMs === undefined || estimateMs <= this.options.maxBurstStartMs) return false;
+    this.burstMs = undefined;
+    this.logger.info(`sampling all the time from now on: starting the next sampling burst would pause the app about ${Math.round(estimateMs)} ms (V8 walks the heap to start; limit VIGIL_SAMPLING_MAX_BURST_START_MS=${this.options.maxBurstStartMs})`);
+    return true;
   }
 
   /** A burst after the first: when V8 refuses (another profiler took the thread), say so once and go on. */

@@ -83,7 +83,8 @@ describe('the shared V8 time sampler', () => {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     // A quarter of a 4 s period: 1 s bursts, the first from the start, then one per 4 s cycle.
     const startedAt = Date.now();
-    const lease = acquireTimeSampler({ ...ctx, periodMs: 4000 }, { dutyCycle: 0.25 });
+    // Bursts whatever their start costs: jest's own heap makes each start pause for tens of ms.
+    const lease = acquireTimeSampler({ ...ctx, periodMs: 4000 }, { dutyCycle: 0.25, maxBurstStartMs: 60_000 });
     const sampler = lease.value;
     try {
       expect(sampler.sampling).toBe(true);
@@ -136,6 +137,48 @@ describe('the shared V8 time sampler', () => {
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: 'between bursts', stderr: '' });
     expect(Date.now() - startedAt).toBeLessThan(3500);
   });
+
+  it('samples all the time from the first burst\'s end when the next start would pause the app too long', async () => {
+    const messages: string[] = [];
+    const logger = { ...createConsoleLogger('silent'), info: (m: string) => messages.push(m) };
+    // No pause allowed: the first burst is also the last, and sampling goes on past its end.
+    const lease = acquireTimeSampler({ ...ctx, logger, periodMs: 4000 }, { dutyCycle: 0.25, maxBurstStartMs: 0 });
+    const sampler = lease.value;
+    try {
+      expect(sampler.bursting).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      expect({ bursting: sampler.bursting, sampling: sampler.sampling }).toEqual({ bursting: false, sampling: true });
+      expect(messages).toEqual([expect.stringMatching(/^sampling all the time from now on: starting the next sampling burst would pause the app about \d+ ms/)]);
+      spin(200);
+      // One window from the start to now, past the 1 s burst; the capture restarts V8's profiler.
+      const first = await sampler.take({ seq: 1, endMs: Date.now() });
+      expect(first.durationNanos / 1e6).toBeGreaterThan(1400);
+      expect(sampler.sampling).toBe(true);
+      spin(100);
+      expect((await sampler.take({ seq: 2, endMs: Date.now() })).samples.length).toBeGreaterThan(0);
+    } finally {
+      lease.release();
+    }
+  });
+
+  it('stops bursting in a process with a big heap, where each start walks it, and keeps bursting in a small one', () => {
+    // The default limit (100 ms), real heaps: 200 MB of small live objects, built after the start,
+    // cost about 150-200 ms per start on these machines (the walk is about 0.7-0.95 ms per MB).
+    const run = (objects: number) => {
+      const script = [
+        "const { createConsoleLogger, sharedResources } = require('@vigil/core');",
+        "const { acquireTimeSampler } = require('@vigil/v8-sampler');",
+        "const lease = acquireTimeSampler({ shared: sharedResources, env: {}, logger: createConsoleLogger('silent'), periodMs: 4000 }, { dutyCycle: 0.25 });",
+        `globalThis.keep = Array.from({ length: ${objects} }, (_, i) => ({ i, s: 'x' + i, a: [i] }));`,
+        "setTimeout(() => { process.stdout.write(JSON.stringify({ bursting: lease.value.bursting, sampling: lease.value.sampling })); lease.release(); }, 1500);",
+      ].join('\n');
+      const child = spawnSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 });
+      expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+      return JSON.parse(child.stdout) as { bursting: boolean; sampling: boolean };
+    };
+    expect(run(1_300_000)).toEqual({ bursting: false, sampling: true });
+    expect(run(1000)).toEqual({ bursting: true, sampling: false });
+  }, 60_000);
 
   it('samples all the time with a duty cycle of 1 or bursts that would fill the period', () => {
     expect(burstLengthMs(1, 60_000)).toBeUndefined();
