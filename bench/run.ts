@@ -74,7 +74,7 @@ function parseArgs(argv: string[]): Options {
   if (help) {
     console.log(`usage: pnpm bench [--quick] [--rounds N] [--workloads ${ALL_WORKLOADS.join(',')}] [--configs ${ALL_CONFIGS.join(',')}]
        [--scale X] [--period SECONDS] [--requests N] [--no-overhead] [--no-accuracy] [--no-windows] [--window-pairs N] [--out DIR]
-       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct] [--mechanisms none,defaults,...] [--startup-rounds N] [--startup-baseline CHECKOUT] [--http-rounds N] [--requests N]
+       pnpm bench --breakdown [--quick] [--window-ms MS] [--window-pairs N] [--parts windows,startup,http,direct,stalls] [--mechanisms none,defaults,...] [--startup-rounds N] [--startup-baseline CHECKOUT] [--http-rounds N] [--requests N]
          the cost of each mechanism on its own: writes results/cost-breakdown.{md,json} (quick: cost-breakdown-quick)`);
     process.exit(0);
   }

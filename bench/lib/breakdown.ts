@@ -6,7 +6,9 @@
 //   service under load, for no preload, the addon alone, the preload switched off, each collector
 //   alone and the defaults (interleaved rounds, paired with the no-preload run of the same round);
 // - direct timings (workloads/mechanisms.mjs): I/O-wait wrappers per call, collection and
-//   encode + gzip per period, start and stop.
+//   encode + gzip per period, start and stop;
+// - a burst's start against the heap's size, and the stalls of an app with a big heap
+//   (heap-walk-stalls.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CONFIGS, type BenchConfig } from './configs';
+import { runHeapWalkStalls } from './heap-walk-stalls';
 import type { PyroscopeSink } from './pyroscope-sink';
 import { runOnce } from './runner';
 import { median, pairedDifference, pairedRatio, relativeSpread, type PairedRatio } from './stats';
@@ -31,7 +34,7 @@ export interface BreakdownOptions {
   startupBaseline?: string;
   httpRounds: number;
   http: { connections: number; requests: number; warmupRequests: number };
-  /** Which parts to run (all by default): windows, startup, http, direct. */
+  /** Which parts to run (all by default): windows, startup, http, direct, stalls. */
   parts: readonly string[];
   /** Which on/off window rows to run (all of WINDOW_MECHANISMS by default). */
   mechanisms: readonly string[];
@@ -39,7 +42,7 @@ export interface BreakdownOptions {
   log: (line: string) => void;
 }
 
-export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct'] as const;
+export const BREAKDOWN_PARTS = ['windows', 'startup', 'http', 'direct', 'stalls'] as const;
 
 export const WINDOW_MECHANISMS = ['none', 'none-period', 'defaults', 'defaults-continuous', 'defaults-1s', 'cpu', 'cpu-1hz', 'v8-cpu-1hz', 'v8-cpu-99hz', 'wall', 'wall-io', 'io-wait', 'heap', 'v8-heap', 'lock', 'tracing'] as const;
 const WINDOW_WORK = ['mixed', 'http'] as const;
@@ -323,6 +326,9 @@ export async function runBreakdown(o: BreakdownOptions): Promise<{ markdown: str
       ['stop({ flush: true }) of the default profiler', `${Number(mech?.extra.stopMs).toFixed(0)} ms`],
     ]));
   }
+  // 5. A burst's start, a heap walk, and the stalls an app with a big heap sees.
+  const stalls = o.parts.includes('stalls') ? await runHeapWalkStalls(o.quick ? 1 : 2, o.log) : undefined;
+  if (stalls) md.push(...stalls.markdown);
   const markdown = md.join('\n');
-  return { markdown, json: { node: process.version, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts, allocMs: mech?.extra.allocMs, cycleMs: mech?.extra.cycleMs } };
+  return { markdown, json: { node: process.version, stalls: stalls?.json, cells, startup: Object.fromEntries(startup), http: Object.fromEntries(http), ioNs, periods, startMs: mech?.extra.startMs, stopMs: mech?.extra.stopMs, samplerStartMs: mech?.extra.samplerStartMs, restarts: mech?.extra.restarts, allocMs: mech?.extra.allocMs, cycleMs: mech?.extra.cycleMs } };
 }
