@@ -151,7 +151,11 @@ export class V8TimeSampler implements Disposable {
   take(period: PeriodRef): Promise<TimeSnapshot> {
     const entry = this.entryFor(period);
     entry.snapshot ??= (async () => {
+      // The capture (V8's restart) blocked the thread; the app's timers and I/O run before each
+      // next step, so that a period's end is a few short pauses, not one long one.
+      await nextTurnOfEventLoop();
       if (this.sourceMaps) await this.sourceMaps.prepare(scriptFilesOfCapture(entry.capture));
+      await nextTurnOfEventLoop();
       return this.toSnapshot(entry.capture);
     })();
     return entry.snapshot;
@@ -368,6 +372,11 @@ export class V8TimeSampler implements Disposable {
       samples: parts.flatMap((part) => part.samples),
     };
   }
+}
+
+/** Resolves after the event loop's next turn (timers and I/O included), not in the same microtask queue. */
+function nextTurnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A stopped profile as a window, stamped with its start in Unix time. */

@@ -27,6 +27,21 @@ describe('the shared V8 time sampler', () => {
     expect(currentTimeSampler()).toBeUndefined();
   });
 
+  it('lets the app run between a period\'s capture and its conversion: a period end is short pauses, not one long one', async () => {
+    const lease = acquireTimeSampler(ctx, { sourceMaps: false });
+    try {
+      spin(50);
+      const order: string[] = [];
+      const snapshot = lease.value.take({ seq: 1, endMs: Date.now() }).then(() => order.push('snapshot'));
+      // Work the app queued while V8's profiler restarted (an incoming request's callback).
+      setImmediate(() => order.push('app'));
+      await snapshot;
+      expect(order).toEqual(['app', 'snapshot']);
+    } finally {
+      lease.release();
+    }
+  });
+
   it('stops once per period: every collector asking for the same period gets the same snapshot', async () => {
     const lease = acquireTimeSampler(ctx);
     try {
