@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { CONFIGS, type BenchConfig } from './configs';
 import { runHeapWalkStalls } from './heap-walk-stalls';
 import type { PyroscopeSink } from './pyroscope-sink';
-import { runOnce } from './runner';
+import { cleanEnv, runOnce } from './runner';
 import { median, pairedDifference, pairedRatio, relativeSpread, type PairedRatio } from './stats';
 import { formatDelta, formatRatio, markdownTable } from './tables';
 
@@ -176,12 +176,6 @@ function startupConfigs(dir: string, baseline: string | undefined): StartupConfi
     // The bench folder has async-mutex installed: through --import, the lock ESM hooks are registered there.
     { id: 'defaults-lock-lib', label: 'register defaults through --import, app with async-mutex installed (lock ESM hooks)', nodeArgs: ['--import', register.replace(/\.js$/, '.mjs')], env: on(), cwd: join(__dirname, '..') },
   ];
-}
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS' && !/^(DD_|VIGIL_|BENCH_|PYROSCOPE_)/.test(k)) env[k] = v;
-  return env;
 }
 
 /** `node <preload> -e <report peak RSS at exit>`: elapsed from spawn to exit, and peak RSS. */

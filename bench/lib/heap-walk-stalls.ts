@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanEnv } from './runner';
 import { median } from './stats';
 import { markdownTable } from './tables';
 
@@ -24,12 +25,6 @@ const STALL_CONFIGS: StallConfig[] = [
   { id: 'no-limit', label: 'register defaults, VIGIL_SAMPLING_MAX_BURST_START_MS=60000 (bursts whatever their start costs: the previous default)', preload: true, env: { VIGIL_SAMPLING_MAX_BURST_START_MS: '60000' } },
   { id: 'continuous', label: 'register defaults, VIGIL_SAMPLING_DUTY_CYCLE=1 (sampling all the time)', preload: true, env: { VIGIL_SAMPLING_DUTY_CYCLE: '1' } },
 ];
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS' && !/^(DD_|VIGIL_|BENCH_|PYROSCOPE_)/.test(k)) env[k] = v;
-  return env;
-}
 
 function runJson<T>(args: string[], env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -44,7 +44,7 @@ export interface RunOptions {
 let runCounter = 0;
 
 /** Environment of a measured process: ours, minus anything that would configure a profiler. */
-function cleanEnv(): Record<string, string> {
+export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || k === 'NODE_OPTIONS' || k.startsWith('DD_') || k.startsWith('VIGIL_') || k.startsWith('PYROSCOPE_') || k.startsWith('BENCH_')) continue;

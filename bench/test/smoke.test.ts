@@ -72,4 +72,26 @@ describe('pnpm bench --quick (smoke)', () => {
     const markdown = readFileSync(join(out, 'breakdown-smoke.md'), 'utf8');
     expect(markdown).toContain('## Start-up and memory of the preload');
   }, 240_000);
+
+  it('the stalls part\'s workload: V8\'s start at three heap sizes, and an app\'s longest stalls under the preload', async () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd: BENCH_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+    const walk = await run(['workloads/heap-walk.mjs', 'walk']);
+    expect({ code: walk.code, err: walk.err }).toEqual({ code: 0, err: '' });
+    const heaps = Object.entries(JSON.parse(walk.out) as Record<string, number[]>).map(([mb, ms]) => ({ mb: Number(mb), starts: ms.length }));
+    expect(heaps.map((h) => h.starts)).toEqual([3, 3, 3]);
+    expect(heaps[2]!.mb).toBeGreaterThan(100);
+    const pprofPrefix = join(out, 'stalls_');
+    const stalls = await run(['--require', require.resolve('@vigil/profiler/register'), 'workloads/heap-walk.mjs', 'stalls', '10000', '1'], {
+      DD_PROFILING_ENABLED: 'true', DD_PROFILING_EXPORTERS: 'file', DD_PROFILING_OUTPUT_PPROF: pprofPrefix,
+    });
+    expect({ code: stalls.code, err: stalls.err }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse(stalls.out)).toEqual({ heapMB: expect.any(Number), worstMs: expect.arrayContaining([expect.any(Number)]) });
+  }, 60_000);
 });

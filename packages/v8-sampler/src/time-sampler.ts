@@ -286,7 +286,11 @@ export class V8TimeSampler implements Disposable {
     this.burstTimer = undefined;
     const native = this.native;
     if (!native || this.burstMs === undefined) return;
-    if (this.samplingNow && this.nextStartTooLong()) return;
+    const nextStartMs = this.samplingNow ? this.startCost.estimateNextMs() : undefined;
+    if (nextStartMs !== undefined && nextStartMs > this.options.maxBurstStartMs) {
+      this.sampleFromNowOn(nextStartMs);
+      return;
+    }
     if (this.samplingNow) {
       this.samplingNow = false;
       try {
@@ -305,13 +309,10 @@ export class V8TimeSampler implements Disposable {
     this.burstTimer = setTimeout(() => this.startLaterBurst(), Math.max(0, startMs - now)).unref();
   }
 
-  /** True when the next burst's start would pause the app past the limit: bursting ends, sampling goes on. */
-  private nextStartTooLong(): boolean {
-    const estimateMs = this.startCost.estimateNextMs();
-    if (estimateMs === undefined || estimateMs <= this.options.maxBurstStartMs) return false;
+  /** Ends bursting, the running burst going on for good: the next start would pause the app about `nextStartMs`. */
+  private sampleFromNowOn(nextStartMs: number): void {
     this.burstMs = undefined;
-    this.logger.info(`sampling all the time from now on: starting the next sampling burst would pause the app about ${Math.round(estimateMs)} ms (V8 walks the heap to start; limit VIGIL_SAMPLING_MAX_BURST_START_MS=${this.options.maxBurstStartMs})`);
-    return true;
+    this.logger.info(`sampling all the time from now on: starting the next sampling burst would pause the app about ${Math.round(nextStartMs)} ms (V8 walks the heap to start; limit VIGIL_SAMPLING_MAX_BURST_START_MS=${this.options.maxBurstStartMs})`);
   }
 
   /** A burst after the first: when V8 refuses (another profiler took the thread), say so once and go on. */
@@ -374,7 +375,7 @@ export class V8TimeSampler implements Disposable {
   }
 }
 
-/** Resolves after the event loop's next turn (timers and I/O included), not in the same microtask queue. */
+/** Resolves from setImmediate: the app's pending I/O callbacks run first (and its due timers, from the second call on). */
 function nextTurnOfEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
