@@ -81,11 +81,3 @@ export async function runFixedWork(name, work) {
   report({ workload: name, ...measured, ...extra });
   await stopInProcessPeer();
 }
-
-/**
- * Options of @datadog/pprof's native TimeProfiler when the bench drives it directly. `vigil` adds
- * what Vigil's sampler turns on (contexts and CPU time per sample); without it, V8's sampler alone.
- */
-export function nativeTimeSamplerOptions(hz, { vigil = false } = {}) {
-  return { intervalMicros: Math.round(1e6 / hz), durationMillis: 864e5, lineNumbers: false, withContexts: vigil, workaroundV8Bug: true, collectCpuTime: vigil, collectAsyncId: false, useCPED: false, isMainThread: true };
-}

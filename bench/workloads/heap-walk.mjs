@@ -6,6 +6,7 @@
 //                                      event-loop stalls over SECONDS (a 5 ms timer's lateness):
 //                                      JSON {heapMB, worstMs: [...]} (run it under the preload)
 import { createRequire } from 'node:module';
+import { nativeTimeSamplerOptions } from './native-sampler-options.mjs';
 
 const OBJECTS_PER_MB = 6500; // { i, s: 'x' + i, a: [i] }: about 160 bytes each with the array and string
 
@@ -26,7 +27,7 @@ if (mode === 'walk') {
     grow(mb * OBJECTS_PER_MB);
     const times = [];
     for (let k = 0; k < 3; k++) {
-      const profiler = new bindings.TimeProfiler({ intervalMicros: 10101, durationMillis: 60_000, lineNumbers: false, withContexts: true, workaroundV8Bug: true, collectCpuTime: true, collectAsyncId: false, useCPED: false, isMainThread: true });
+      const profiler = new bindings.TimeProfiler(nativeTimeSamplerOptions(99, { vigil: true }));
       const t0 = performance.now();
       profiler.start();
       times.push(+(performance.now() - t0).toFixed(1));

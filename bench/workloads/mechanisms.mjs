@@ -18,7 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { encodeOtlpRequestSync } from '@vigil/exporter';
 import { Profiler, cpu, encodeProfileSync, wall } from '@vigil/profiler';
-import { holdRealisticHeap, nativeTimeSamplerOptions, params, report } from './harness.mjs';
+import { holdRealisticHeap, params, report } from './harness.mjs';
+import { nativeTimeSamplerOptions } from './native-sampler-options.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-mech-'));
 const rounds = Number(params.rounds ?? 6);

@@ -26,7 +26,8 @@ import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { Profiler, cpu, fileExporter, heap, lock, tracingCorrelation, wall } from '@vigil/profiler';
-import { holdRealisticHeap, nativeTimeSamplerOptions, params, report } from './harness.mjs';
+import { holdRealisticHeap, params, report } from './harness.mjs';
+import { nativeTimeSamplerOptions } from './native-sampler-options.mjs';
 
 const windowMs = Number(params.windowMs ?? 2000);
 const pairs = Number(params.pairs ?? 10);
