@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { safeLog, type Collector, type Logger } from '@vigil/core';
+import { requireHere } from './require-here';
 
 export const COLLECTOR_NAMES = ['cpu', 'wall', 'heap', 'lock', 'tracing'] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];
@@ -15,9 +15,6 @@ export const DEFAULT_COLLECTORS: readonly CollectorName[] = ['cpu', 'wall', 'hea
 export type CollectorFactories = Record<CollectorName, () => Collector>;
 
 const NATIVE: readonly CollectorName[] = ['cpu', 'wall', 'heap'];
-
-// __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
-const requireHere = () => createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
 
 /**
  * Factories that load a collector's package only when that collector is made, so that the

@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
 import type { ExporterFactories } from '@vigil/exporter/selection';
-
-// __filename is undefined when an app re-bundled our ESM build; then resolve as its main script would.
-const requireHere = () => createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
+import { requireHere } from './require-here';
 
 /**
  * Factories that load an exporter's code only when the environment names it: the preload of a

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import Module from 'node:module';
 import { dirname, join } from 'node:path';
+import { requireHere } from './require-here';
 
 /**
  * Registers the lock package's ESM loader hooks (so `import { Mutex } from 'async-mutex'` is
@@ -10,8 +11,7 @@ import { dirname, join } from 'node:path';
  * Returns whether the hooks were registered.
  */
 export function registerLockEsmHooksIfUsed(): boolean {
-  const requireHere = createRequire(__filename ?? process.argv[1] ?? `${process.cwd()}/noop.js`);
-  const lockPackage = requireHere('@vigil/lock') as typeof import('@vigil/lock');
+  const lockPackage = requireHere()('@vigil/lock') as typeof import('@vigil/lock');
   const appDirectories = [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()].filter((d): d is string => d !== undefined);
   if (!lockPackage.ESM_INSTRUMENTED_MODULES.some((name) => installedFor(name, appDirectories))) return false;
   return lockPackage.registerLockEsmHooks();
